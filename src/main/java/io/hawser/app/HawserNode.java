@@ -1,0 +1,189 @@
+package io.hawser.app;
+
+import io.hawser.bus.Messages;
+import io.hawser.cluster.ControllerVerticle;
+import io.hawser.cluster.StreamCatalog;
+import io.hawser.config.NodeConfig;
+import io.hawser.http.HttpVerticle;
+import io.hawser.ingest.IngestVerticle;
+import io.hawser.log.LogException;
+import io.hawser.log.mapdb.MapDbPartitionLog;
+import io.hawser.metrics.HawserMetrics;
+import io.hawser.metrics.Metrics;
+import io.hawser.storage.StorageVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A running Hawser node: Vert.x plus its verticles over one data directory. */
+public final class HawserNode {
+    private static final System.Logger LOG = System.getLogger(HawserNode.class.getName());
+
+    private final NodeConfig config;
+    private final Vertx vertx;
+    private final FileLock dataDirLock;
+    private final List<String> deployments = new ArrayList<>();
+    private final AtomicInteger httpPort = new AtomicInteger();
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private HawserNode(NodeConfig config, Vertx vertx, FileLock dataDirLock) {
+        this.config = config;
+        this.vertx = vertx;
+        this.dataDirLock = dataDirLock;
+    }
+
+    /** Starts a node. The returned future fails with a clear message when the data directory cannot be used. */
+    public static Future<HawserNode> start(NodeConfig requested) {
+        NodeConfig config;
+        FileLock lock;
+        try {
+            Files.createDirectories(requested.dataDir());
+            lock = lockDataDir(requested.dataDir());
+            config = requested.nodeId().isEmpty() ? requested.withNodeId(persistedNodeId(requested.dataDir()))
+                    : requested;
+        } catch (IOException | RuntimeException e) {
+            return Future.failedFuture(new LogException("cannot use data directory " + requested.dataDir() + ": "
+                    + e.getMessage(), e));
+        }
+        Metrics metrics = new Metrics();
+        Vertx vertx = Vertx.builder().with(metrics.vertxOptions()).withMetrics(metrics.vertxMetricsFactory()).build();
+        Messages.registerCodecs(vertx.eventBus());
+        HawserNode node = new HawserNode(config, vertx, lock);
+        // Completed off Vert.x: after a failed start Vert.x is closed and its event loops run no more callbacks.
+        java.util.concurrent.CompletableFuture<HawserNode> started = new java.util.concurrent.CompletableFuture<>();
+        node.deploy(metrics).onComplete(ok -> started.complete(node), failure -> node.close().toCompletionStage()
+                .whenComplete((v, e) -> started.completeExceptionally(failure)));
+        return Future.fromCompletionStage(started);
+    }
+
+    private Future<Void> deploy(Metrics metrics) {
+        StreamCatalog catalog;
+        try {
+            catalog = StreamCatalog.open(config.dataDir().resolve("streams.json"));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        httpPort.set(config.httpPort());
+        Clock clock = Clock.systemUTC();
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        return deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
+                        new HawserMetrics(metrics.registry())))
+                .compose(v -> deploy(new IngestVerticle(catalog)))
+                .compose(v -> deploy(new ControllerVerticle(catalog, () -> 1)))
+                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, ready::get, httpPort)))
+                .compose(v -> {
+                    Future<Void> more = Future.succeededFuture();
+                    for (int i = 1; i < loops; i++) {
+                        more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, ready::get,
+                                httpPort)));
+                    }
+                    return more;
+                })
+                .onSuccess(v -> {
+                    ready.set(true);
+                    LOG.log(System.Logger.Level.INFO, "Hawser node " + config.nodeId() + " ready on http://"
+                            + config.httpHost() + ":" + httpPort.get() + " (data in " + config.dataDir() + ")");
+                });
+    }
+
+    private Future<Void> deploy(io.vertx.core.Verticle verticle) {
+        return vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
+                .map(id -> {
+                    deployments.add(id);
+                    return null;
+                });
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public int httpPort() {
+        return httpPort.get();
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /**
+     * Stops serving, then closes storage (which syncs every log) and Vert.x; undeploys in reverse order so that no
+     * request is accepted while the logs close.
+     */
+    public Future<Void> close() {
+        if (!closed.compareAndSet(false, true)) {
+            return Future.succeededFuture();
+        }
+        ready.set(false);
+        Future<Void> chain = Future.succeededFuture();
+        List<String> reversed = new ArrayList<>(deployments);
+        java.util.Collections.reverse(reversed);
+        for (String id : reversed) {
+            chain = chain.compose(v -> vertx.undeploy(id)
+                    .recover(e -> {
+                        LOG.log(System.Logger.Level.WARNING, "undeploy failed: " + e.getMessage());
+                        return Future.succeededFuture();
+                    }));
+        }
+        // Completed off Vert.x: once Vert.x is closed its event loops can no longer run callbacks.
+        java.util.concurrent.CompletableFuture<Void> closedAll = chain.eventually(() -> vertx.close())
+                .toCompletionStage().toCompletableFuture()
+                .whenComplete((v, e) -> releaseLock());
+        return Future.fromCompletionStage(closedAll);
+    }
+
+    private void releaseLock() {
+        try {
+            dataDirLock.release();
+            dataDirLock.channel().close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot release the data directory lock: " + e.getMessage());
+        }
+    }
+
+    private static FileLock lockDataDir(Path dataDir) throws IOException {
+        FileChannel channel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                throw new IOException("another Hawser node is using it");
+            }
+            return lock;
+        } catch (OverlappingFileLockException e) {
+            channel.close();
+            throw new IOException("another Hawser node in this process is using it");
+        }
+    }
+
+    private static String persistedNodeId(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("node-id");
+        if (Files.exists(file)) {
+            return Files.readString(file).trim();
+        }
+        String id = "node-" + UUID.randomUUID().toString().substring(0, 8);
+        Files.writeString(file, id);
+        return id;
+    }
+}

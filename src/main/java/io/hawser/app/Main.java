@@ -1,0 +1,52 @@
+package io.hawser.app;
+
+import io.hawser.config.ConfigException;
+import io.hawser.config.ConfigLoader;
+import io.hawser.config.NodeConfig;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar hawser.jar [options]}: runs a node until SIGTERM/SIGINT, then shuts it down cleanly (logs synced
+ * and closed) and exits 0. Exit 2 for a bad configuration, 1 when the node cannot start.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(Usage.text());
+            return;
+        }
+        NodeConfig config;
+        try {
+            config = ConfigLoader.load(args, System.getenv(), Path.of(ConfigLoader.DEFAULT_CONFIG_FILE));
+        } catch (ConfigException e) {
+            System.err.println("hawser: " + e.getMessage());
+            System.err.println("Run with --help for the options.");
+            System.exit(2);
+            return;
+        }
+        HawserNode node;
+        try {
+            node = HawserNode.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            System.err.println("hawser: cannot start: " + cause.getMessage());
+            System.exit(1);
+            return;
+        }
+        System.out.println("Hawser node " + node.nodeId() + " listening on http://" + config.httpHost() + ":"
+                + node.httpPort());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                System.out.println("Hawser node " + node.nodeId() + " stopped");
+            } catch (Exception e) {
+                System.err.println("hawser: unclean shutdown: " + e);
+            }
+        }, "hawser-shutdown"));
+    }
+}

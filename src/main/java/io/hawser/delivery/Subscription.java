@@ -1,0 +1,78 @@
+package io.hawser.delivery;
+
+import io.hawser.bus.Addresses;
+import io.hawser.bus.Failures;
+import io.hawser.bus.Messages;
+import io.hawser.model.StoredMessage;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.Map;
+
+/**
+ * Streams committed messages of some partitions to one consumer, each partition in offset order, live after the
+ * backlog. Every partition runs a pull loop: read a batch from where it stopped, write it, wait for the consumer to
+ * drain when it is behind, read on. Because the position is only the next offset, a subscription carries on across a
+ * leader change with no gap and no duplicate.
+ *
+ * <p>Threading: created and run on the event loop of the consumer's connection.
+ */
+public final class Subscription {
+    /** How long one pull waits at the head of the log before asking again. */
+    private static final long LIVE_WAIT_MS = 20_000;
+    private static final int MAX_BYTES_PER_PULL = 4 * 1024 * 1024;
+
+    private final Vertx vertx;
+    private final String stream;
+    private final int batch;
+    private final FrameSink sink;
+    private final FrameRenderer renderer;
+
+    /** Turns one message into one frame. */
+    @FunctionalInterface
+    public interface FrameRenderer {
+        String render(int partition, StoredMessage message);
+    }
+
+    public Subscription(Vertx vertx, String stream, int batch, FrameRenderer renderer, FrameSink sink) {
+        this.vertx = vertx;
+        this.stream = stream;
+        this.batch = batch;
+        this.renderer = renderer;
+        this.sink = sink;
+    }
+
+    /**
+     * Starts one pull loop per partition.
+     *
+     * @param starts partition -> start position: an offset or a {@link Messages.Read} constant
+     * @param time   the time for {@link Messages.Read#AT_TIME} starts
+     */
+    public void start(Map<Integer, Long> starts, long time) {
+        starts.forEach((partition, from) -> pull(partition, from, time));
+    }
+
+    private void pull(int partition, long from, long time) {
+        if (sink.isClosed()) {
+            return;
+        }
+        if (sink.full()) {
+            sink.whenDrained(() -> pull(partition, from, time));
+            return;
+        }
+        Messages.Read read = new Messages.Read(stream, partition, from, time, batch, MAX_BYTES_PER_PULL,
+                LIVE_WAIT_MS);
+        vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ, read,
+                        new DeliveryOptions().setSendTimeout(LIVE_WAIT_MS + 30_000))
+                .onComplete(reply -> {
+                    if (sink.isClosed()) {
+                        return;
+                    }
+                    Messages.ReadResult result = reply.body();
+                    for (StoredMessage m : result.messages()) {
+                        sink.write(renderer.render(partition, m));
+                    }
+                    pull(partition, result.nextOffset(), time);
+                }, failure -> sink.fail(Failures.toHawser(failure)));
+    }
+}

@@ -1,0 +1,46 @@
+package io.hawser.http;
+
+import io.hawser.config.NodeConfig;
+import io.hawser.metrics.Metrics;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+import java.util.function.BooleanSupplier;
+
+/** {@code /v1/cluster}, {@code /health/*} and {@code /metrics}. */
+final class OpsRoutes {
+    private final NodeConfig config;
+    private final Metrics metrics;
+    private final BooleanSupplier ready;
+
+    OpsRoutes(NodeConfig config, Metrics metrics, BooleanSupplier ready) {
+        this.config = config;
+        this.metrics = metrics;
+        this.ready = ready;
+    }
+
+    void mount(Router router, int httpPort) {
+        router.get("/v1/cluster").handler(ctx -> Responses.json(ctx.response(), 200, new JsonObject()
+                .put("nodes", new JsonArray().add(new JsonObject()
+                        .put("id", config.nodeId())
+                        .put("httpUrl", "http://" + config.httpHost() + ":" + httpPort)
+                        .put("alive", true)))
+                .put("controller", config.nodeId())));
+        router.get("/health/live").handler(ctx -> Responses.json(ctx.response(), 200,
+                new JsonObject().put("status", "live")));
+        router.get("/health/ready").handler(ctx -> {
+            boolean isReady = ready.getAsBoolean();
+            JsonObject body = new JsonObject()
+                    .put("status", isReady ? "ready" : "not_ready")
+                    .put("checks", new JsonObject().put("partitionsLoaded", isReady));
+            if (!isReady) {
+                ctx.response().putHeader("Retry-After", "1");
+            }
+            Responses.json(ctx.response(), isReady ? 200 : 503, body);
+        });
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape()));
+    }
+}

@@ -1,0 +1,170 @@
+package io.hawser.partition;
+
+import io.hawser.log.LogConfig;
+import io.hawser.log.Record;
+import io.hawser.log.memory.InMemoryPartitionLog;
+import io.hawser.model.ErrorCode;
+import io.hawser.model.HawserException;
+import io.hawser.model.PublishAck;
+import io.hawser.model.PublishMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PartitionLeaderTest {
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final MutableClock clock = new MutableClock(1_000_000);
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    private PartitionLeader leader(InMemoryPartitionLog log, long dedupWindowMs) {
+        return new PartitionLeader("s", 0, log, 7, dedupWindowMs, clock, pool);
+    }
+
+    private static PublishMessage msg(String value, String id) {
+        return new PublishMessage(0, null, id, Map.of("h", "v"), value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<PublishAck> acks(CompletableFuture<List<PublishAck>> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void assignsContiguousOffsetsStampsEpochAndAdvancesHighWatermark() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        assertEquals(-1, leader.highWatermark());
+        List<PublishAck> a = acks(leader.append(List.of(msg("a", null), msg("b", null)), -1, true));
+        assertEquals(List.of(0L, 1L), a.stream().map(PublishAck::offset).toList());
+        assertEquals(1, leader.highWatermark());
+        List<Record> read = leader.readCommitted(0, 10, 1 << 20);
+        assertEquals(2, read.size());
+        assertEquals(7, read.get(0).epoch());
+        assertEquals(clock.millis(), read.get(0).timestamp());
+        assertEquals("b", new String(read.get(1).value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void concurrentPublishesAreGroupCommittedInOneOrder() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        List<CompletableFuture<List<PublishAck>>> futures = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            futures.add(leader.append(List.of(msg("m" + i, null)), -1, true));
+        }
+        List<Long> offsets = new ArrayList<>();
+        for (CompletableFuture<List<PublishAck>> f : futures) {
+            offsets.add(acks(f).get(0).offset());
+        }
+        for (int i = 0; i < offsets.size(); i++) {
+            assertEquals(i, offsets.get(i), "queue order is offset order");
+        }
+        assertEquals(1999, leader.highWatermark());
+    }
+
+    @Test
+    void duplicateIdsGetTheFirstCopysOffsetWithinTheWindowOnlyAndAfterRestart() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 60_000);
+        PublishAck first = acks(leader.append(List.of(msg("x", "id-1")), -1, true)).get(0);
+        List<PublishAck> again = acks(leader.append(List.of(msg("y", null), msg("x", "id-1")), -1, true));
+        assertFalse(first.duplicate());
+        assertTrue(again.get(1).duplicate());
+        assertEquals(first.offset(), again.get(1).offset());
+        assertEquals(2, log.endOffset(), "the duplicate is not stored");
+
+        // a new leader over the same log rebuilds the window from the stored ids
+        PartitionLeader restarted = leader(log, 60_000);
+        assertTrue(acks(restarted.append(List.of(msg("x", "id-1")), -1, true)).get(0).duplicate());
+
+        clock.advance(60_001);
+        PublishAck late = acks(restarted.append(List.of(msg("x", "id-1")), -1, true)).get(0);
+        assertFalse(late.duplicate(), "outside the window the id is new");
+        assertEquals(2, late.offset());
+    }
+
+    @Test
+    void expectedOffsetMismatchStoresNothing() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        acks(leader.append(List.of(msg("a", null)), -1, true));
+        PublishAck wrong = acks(leader.append(List.of(msg("b", null)), 0, true)).get(0);
+        assertEquals(ErrorCode.OFFSET_MISMATCH, wrong.error());
+        assertEquals(1, log.endOffset());
+        PublishAck right = acks(leader.append(List.of(msg("b", null)), 1, true)).get(0);
+        assertEquals(1, right.offset());
+    }
+
+    @Test
+    void readersWaitingForTheNextCommitAreWoken() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        CompletableFuture<Void> next = leader.nextCommit();
+        assertFalse(next.isDone());
+        acks(leader.append(List.of(msg("a", null)), -1, true));
+        next.get(5, TimeUnit.SECONDS);
+        assertTrue(leader.readCommitted(1, 10, 1024).isEmpty());
+    }
+
+    @Test
+    void closedLeaderRefusesAppends() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        leader.close();
+        CompletableFuture<List<PublishAck>> f = leader.append(List.of(msg("a", null)), -1, true);
+        Throwable failure = f.handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+        assertTrue(failure instanceof HawserException he && he.code() == ErrorCode.NO_LEADER, String.valueOf(failure));
+        assertEquals(0, log.endOffset());
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock extends Clock {
+        private volatile long millis;
+
+        MutableClock(long millis) {
+            this.millis = millis;
+        }
+
+        void advance(long ms) {
+            millis += ms;
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}
