@@ -40,13 +40,29 @@ public final class Main {
         }
         System.out.println("Hawser node " + node.nodeId() + " listening on http://" + config.httpHost() + ":"
                 + node.httpPort());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-                System.out.println("Hawser node " + node.nodeId() + " stopped");
-            } catch (Exception e) {
-                System.err.println("hawser: unclean shutdown: " + e);
-            }
-        }, "hawser-shutdown"));
+        // SIGTERM/SIGINT: close cleanly, then exit 0 (a JVM merely ended by the signal would exit 143/130).
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(() -> {
+                System.exit(shutDown(node) ? 0 : 1);
+            }, "hawser-shutdown").start());
+        }
+        // Any other orderly JVM exit still closes the node; close() is idempotent.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(node), "hawser-shutdown-hook"));
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean STOPPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static boolean shutDown(HawserNode node) {
+        if (STOPPED.getAndSet(true)) {
+            return true;
+        }
+        try {
+            node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            System.out.println("Hawser node " + node.nodeId() + " stopped");
+            return true;
+        } catch (Exception e) {
+            System.err.println("hawser: unclean shutdown: " + e);
+            return false;
+        }
     }
 }

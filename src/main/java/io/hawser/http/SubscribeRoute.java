@@ -158,14 +158,27 @@ final class SubscribeRoute {
 
         @Override
         public void write(String frame) {
-            if (!closed) {
+            if (closed) {
+                return;
+            }
+            try {
                 ws.writeTextMessage(frame);
+            } catch (IllegalStateException alreadyClosed) {
+                closed = true;
             }
         }
 
         @Override
         public boolean full() {
-            return ws.writeQueueFull();
+            if (closed) {
+                return false;
+            }
+            try {
+                return ws.writeQueueFull();
+            } catch (IllegalStateException alreadyClosed) {
+                closed = true;
+                return false;
+            }
         }
 
         @Override

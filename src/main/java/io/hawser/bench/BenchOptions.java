@@ -1,0 +1,227 @@
+package io.hawser.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line, parsed and validated once. {@code --quick} only changes defaults, so an
+ * explicit flag always wins whatever its position. Every limit that bounds the run's time is
+ * here, in one place, so the "full < 10 min, quick < 2 min" budget can be checked by reading it.
+ */
+final class BenchOptions {
+  static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay");
+
+  final boolean quick;
+  final Path jar;
+  final Endpoint url; // null: start a node of our own
+  final long messages; // replay: messages loaded, then read back
+  final int size;
+  final Path out;
+  final Path dataParent; // where the node's temp data dir and the fsync probe file live
+  final int runs;
+  final Set<String> workloads;
+  final int inflight;
+  final int batchSize;
+  final int batchInflight;
+  final int clientThreads;
+  final Duration runDuration; // cap on one measured publish run
+  final Duration warmupDuration;
+  final Duration timeLimit; // whole tool, enforced by a watchdog
+  final Duration readyTimeout;
+  final Duration requestTimeout;
+  final Duration loadTimeout; // replay: loading the messages
+  final Duration replayTimeout; // replay: one measured read
+  final long syncMaxMessages;
+  final long inflightMaxMessages;
+  final long batchMaxMessages;
+  final long replayWarmupMessages;
+  final int fsyncSamples;
+  final Duration fsyncTimeout;
+
+  private BenchOptions(Map<String, String> given, Path home) {
+    quick = given.containsKey("quick");
+    jar = path(given, "jar", home.resolve("target/hawser.jar"));
+    url = given.containsKey("url") ? Endpoint.parse(given.get("url"), given.containsKey("allow-remote")) : null;
+    messages = longOpt(given, "messages", quick ? 200_000 : 1_000_000, 1, 100_000_000);
+    size = (int) longOpt(given, "size", 256, 1, 1_000_000);
+    out = path(given, "out", home.resolve("bench-results"));
+    dataParent = path(given, "data-parent", out);
+    runs = (int) longOpt(given, "runs", quick ? 1 : 3, 1, 20);
+    workloads = workloads(given.getOrDefault("workloads", String.join(",", ALL_WORKLOADS)));
+    inflight = (int) longOpt(given, "inflight", 100, 1, 10_000);
+    batchSize = (int) longOpt(given, "batch-size", 1000, 1, 100_000);
+    batchInflight = (int) longOpt(given, "batch-inflight", 4, 1, 1_000);
+    clientThreads = (int) longOpt(given, "client-threads", 2, 1, 64);
+    runDuration = seconds(given, "duration", quick ? 4 : 10);
+    warmupDuration = seconds(given, "warmup", quick ? 1 : 2);
+    timeLimit = seconds(given, "time-limit", quick ? 120 : 600);
+    readyTimeout = seconds(given, "ready-timeout", quick ? 40 : 60);
+    requestTimeout = Duration.ofSeconds(10);
+    loadTimeout = seconds(given, "load-timeout", quick ? 25 : 150);
+    replayTimeout = seconds(given, "replay-timeout", quick ? 15 : 45);
+    // Publish runs are bounded by --duration; these caps only bound the disk a fast server fills
+    // per run (~300 bytes a message, the stream is deleted after each run).
+    syncMaxMessages = quick ? 30_000 : 100_000;
+    inflightMaxMessages = quick ? 300_000 : 1_000_000;
+    batchMaxMessages = quick ? 1_000_000 : 3_000_000;
+    replayWarmupMessages = Math.min(messages, quick ? 50_000 : 200_000);
+    fsyncSamples = 2000;
+    fsyncTimeout = Duration.ofSeconds(10);
+  }
+
+  /** Parses {@code --key value} and {@code --key=value}; {@code home} anchors the default jar and out dir. */
+  static BenchOptions parse(String[] args, Path home) {
+    Map<String, String> given = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new UsageException("unexpected argument: " + arg);
+      }
+      String key = arg.substring(2);
+      String value = null;
+      int eq = key.indexOf('=');
+      if (eq >= 0) {
+        value = key.substring(eq + 1);
+        key = key.substring(0, eq);
+      }
+      if (FLAGS.contains(key)) {
+        if (value != null) {
+          throw new UsageException("--" + key + " takes no value");
+        }
+        value = "true";
+      } else if (VALUED.contains(key)) {
+        if (value == null) {
+          if (i + 1 >= args.length) {
+            throw new UsageException("--" + key + " needs a value");
+          }
+          value = args[++i];
+        }
+      } else {
+        throw new UsageException("unknown option --" + key);
+      }
+      given.put(key, value);
+    }
+    if (given.containsKey("help")) {
+      throw new UsageException(null);
+    }
+    return new BenchOptions(given, home);
+  }
+
+  private static final Set<String> FLAGS = Set.of("quick", "allow-remote", "help");
+  private static final Set<String> VALUED = Set.of("jar", "url", "messages", "size", "out", "data-parent",
+      "runs", "workloads", "inflight", "batch-size", "batch-inflight", "client-threads",
+      "duration", "warmup", "time-limit", "ready-timeout", "load-timeout", "replay-timeout");
+
+  static String usage() {
+    return String.join("\n",
+        "usage: bin/bench [--quick] [--jar target/hawser.jar] [--url http://127.0.0.1:PORT]",
+        "                 [--messages N] [--size 256] [--out bench-results] [options]",
+        "",
+        "Starts a Hawser node (unless --url), runs the workloads, prints a table and writes",
+        "<out>/results-<timestamp>.json. Exit 0: all ran (PASS or MISS); 1: a workload FAILED;",
+        "2: bad usage; 3: could not run (node did not start, ...); 4: time limit exceeded.",
+        "",
+        "  --quick                fewer messages and runs (a smoke run, < 2 min)",
+        "  --jar FILE             node jar to start (default target/hawser.jar)",
+        "  --url URL              use this running node instead of starting one (loopback only)",
+        "  --allow-remote         let --url point to a non-loopback host",
+        "  --messages N           messages loaded and replayed (default 1000000, quick 200000)",
+        "  --size BYTES           payload size (default 256)",
+        "  --out DIR              results and node log (default bench-results)",
+        "  --data-parent DIR      parent of the node's temp data dir and the fsync probe (default --out)",
+        "  --runs K               measured runs per workload, median reported (default 3, quick 1)",
+        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all)",
+        "  --inflight N           requests in flight for 'inflight' (default 100), one connection each:",
+        "                         HTTP/1.1 without pipelining carries one request per connection",
+        "  --batch-size N         NDJSON lines per batch request (default 1000)",
+        "  --batch-inflight N     batch requests in flight (default 4)",
+        "  --client-threads N     client event loops (default 2)",
+        "  --duration S           cap on one measured publish run (default 10, quick 4)",
+        "  --warmup S             warm-up per publish workload (default 2, quick 1)",
+        "  --time-limit S         hard limit on the whole tool (default 600, quick 120)",
+        "  --ready-timeout S      wait for /health/ready (default 60, quick 40)",
+        "  --load-timeout S       replay: loading the messages (default 150, quick 25)",
+        "  --replay-timeout S     replay: one read of all messages (default 45, quick 15)");
+  }
+
+  Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("quick", quick);
+    m.put("jar", url == null ? jar.toString() : null);
+    m.put("url", url == null ? null : url.toString());
+    m.put("messages", messages);
+    m.put("size", size);
+    m.put("runs", runs);
+    m.put("workloads", new ArrayList<>(workloads));
+    m.put("inflight", inflight);
+    m.put("batchSize", batchSize);
+    m.put("batchInflight", batchInflight);
+    m.put("clientThreads", clientThreads);
+    m.put("runDurationSec", runDuration.toSeconds());
+    m.put("warmupSec", warmupDuration.toSeconds());
+    m.put("timeLimitSec", timeLimit.toSeconds());
+    return m;
+  }
+
+  private static Set<String> workloads(String list) {
+    Set<String> chosen = new LinkedHashSet<>();
+    for (String w : list.split(",")) {
+      String name = w.trim();
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (!ALL_WORKLOADS.contains(name)) {
+        throw new UsageException("unknown workload '" + name + "'; choose from " + ALL_WORKLOADS);
+      }
+      chosen.add(name);
+    }
+    if (chosen.isEmpty()) {
+      throw new UsageException("--workloads is empty");
+    }
+    // Run in the canonical order whatever order was typed, so results are comparable.
+    Set<String> ordered = new LinkedHashSet<>(ALL_WORKLOADS);
+    ordered.retainAll(chosen);
+    return ordered;
+  }
+
+  private static Path path(Map<String, String> given, String key, Path dflt) {
+    String v = given.get(key);
+    return v == null ? dflt : Path.of(v);
+  }
+
+  private static Duration seconds(Map<String, String> given, String key, long dflt) {
+    return Duration.ofSeconds(longOpt(given, key, dflt, 1, 86_400));
+  }
+
+  private static long longOpt(Map<String, String> given, String key, long dflt, long min, long max) {
+    String v = given.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    long n;
+    try {
+      n = Long.parseLong(v.replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new UsageException("--" + key + " needs a whole number, got '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new UsageException("--" + key + " must be between " + min + " and " + max + ", got " + n);
+    }
+    return n;
+  }
+
+  /** Bad command line: the message (null for --help) is printed with the usage text. */
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+}

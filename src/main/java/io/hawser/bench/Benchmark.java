@@ -1,0 +1,271 @@
+package io.hawser.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Entry point of {@code bin/bench}: starts (or finds) a node, measures the disk, runs the
+ * workloads, prints the table and writes the JSON. Runs on the main thread and only blocks on
+ * futures with deadlines; a watchdog ends the whole tool at {@code --time-limit}, and a shutdown
+ * hook stops the child node however the tool ends.
+ */
+public final class Benchmark {
+  static final int EXIT_OK = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_USAGE = 2;
+  static final int EXIT_CANNOT_RUN = 3;
+  static final int EXIT_TIME_LIMIT = 4;
+
+  /** DESIGN.md section 4: JetStream 2.9 R1 sync publish p99 (lazy fsync); we add the fsync we promise. */
+  private static final double JETSTREAM_SYNC_P99_MS = 0.65;
+
+  private final BenchOptions options;
+  private NodeProcess node;
+
+  private Benchmark(BenchOptions options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) {
+    Path home = Path.of(System.getProperty("hawser.bench.home", "."));
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args, home);
+    } catch (BenchOptions.UsageException | BenchException e) {
+      if (e.getMessage() == null) { // --help
+        System.out.println(BenchOptions.usage());
+        System.exit(EXIT_OK);
+      }
+      System.err.println("bench: " + e.getMessage() + "\n\n" + BenchOptions.usage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    int code;
+    try {
+      code = new Benchmark(options).run();
+    } catch (BenchException e) {
+      System.err.println("bench: " + e.getMessage());
+      code = EXIT_CANNOT_RUN;
+    } catch (Throwable t) {
+      System.err.println("bench: unexpected error");
+      t.printStackTrace();
+      code = EXIT_CANNOT_RUN;
+    }
+    System.exit(code);
+  }
+
+  private int run() {
+    Instant started = Instant.now();
+    long t0 = System.nanoTime();
+    createDir(options.out);
+    startWatchdog(options.timeLimit);
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stopNode, "bench-stop-node"));
+
+    MachineInfo machine = MachineInfo.detect();
+    // Before the node starts, so its start-up I/O does not disturb the probe; same filesystem
+    // as the node's data dir (created under the same parent).
+    Path probeDir = options.url == null ? options.dataParent : options.out;
+    Progress.say("measuring fsync latency in " + probeDir.toAbsolutePath());
+    FsyncProbe.Result fsync = FsyncProbe.measure(probeDir, options.fsyncSamples, options.fsyncTimeout);
+    Progress.say(String.format("fsync p50 %.3f ms, p99 %.3f ms (%s)", fsync.latency().p50Ms(), fsync.latency().p99Ms(),
+        fsync.fsType()));
+
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.clientThreads).setWorkerPoolSize(2));
+    List<WorkloadResult> results = new ArrayList<>();
+    String abortReason = null;
+    String nodeDescription;
+    Endpoint endpoint;
+    try {
+      if (options.url == null) {
+        Path log = options.out.resolve("node-" + stamp + ".log");
+        node = NodeProcess.start(options.jar, options.dataParent, log);
+        endpoint = node.endpoint();
+        nodeDescription = "started " + options.jar + " (pid " + node.pid() + ", -Xmx2g, R1) at " + endpoint + ", log " + log;
+        Progress.say("started node pid " + node.pid() + " at " + endpoint + ", waiting for /health/ready");
+      } else {
+        endpoint = options.url;
+        nodeDescription = "external node at " + endpoint;
+      }
+      HawserApi api = new HawserApi(vertx, endpoint);
+      awaitReady(api);
+      Progress.say("node ready");
+
+      PublishDriver driver = new PublishDriver(vertx, endpoint, options.requestTimeout);
+      byte[] payload = payload(options.size);
+      for (Workload w : workloads(api, driver, new ReplayReader(vertx, endpoint), payload, fsync)) {
+        if (node != null && !node.isAlive()) {
+          abortReason = "the node " + node.exitDescription() + " before workload " + w.id() + "; log tail:\n"
+              + node.logTail(20);
+          break;
+        }
+        WorkloadResult result = runWorkload(w);
+        results.add(result);
+        Progress.say(w.id() + ": " + result.verdict() + (result.reason() == null ? "" : " - " + result.reason()));
+      }
+      if (abortReason == null && node != null && !node.isAlive()) {
+        abortReason = "the node " + node.exitDescription() + " during the benchmark; log tail:\n" + node.logTail(20);
+      }
+      api.close();
+    } finally {
+      try {
+        Await.result(vertx.close(), Duration.ofSeconds(10), "closing the client");
+      } catch (BenchException e) {
+        System.err.println("bench: warning: " + e.getMessage());
+      }
+      stopNode();
+    }
+
+    Report report = new Report(started.toString(), (System.nanoTime() - t0) / 1e9, options, machine, fsync,
+        endpoint.toString(), nodeDescription, results, abortReason);
+    System.out.println(ResultTable.text(report));
+    Path json = options.out.resolve("results-" + stamp + ".json");
+    try {
+      Files.writeString(json, ResultTable.json(report).encodePrettily() + "\n", StandardCharsets.UTF_8);
+      System.out.println("results: " + json);
+    } catch (IOException e) {
+      throw new BenchException("cannot write " + json + ": " + e.getMessage(), e);
+    }
+    return report.anyFailed() ? EXIT_FAILED : EXIT_OK;
+  }
+
+  /** Warm-up, then K measured runs; any exception makes the workload FAILED and the others still run. */
+  private WorkloadResult runWorkload(Workload w) {
+    List<RunResult> runs = new ArrayList<>();
+    try {
+      Progress.say(w.id() + ": " + w.title());
+      w.prepare();
+      RunResult warm = w.run(0, true);
+      Progress.say(String.format("%s: warm-up %,d msgs, %s msg/s", w.id(), warm.messages(), ResultTable.compact(warm.rate())));
+      if (!warm.ok()) {
+        return WorkloadResult.failed(w, runs, "warm-up: " + warm.problem());
+      }
+      for (int i = 1; i <= options.runs; i++) {
+        RunResult r = w.run(i, false);
+        runs.add(r);
+        Progress.say(String.format("%s: run %d/%d %,d msgs in %.2f s = %s msg/s, p99 %s ms%s", w.id(), i, options.runs,
+            r.messages(), r.seconds(), ResultTable.compact(r.rate()),
+            r.latency().present() ? String.format("%.3f", r.latency().p99Ms()) : "-",
+            r.ok() ? "" : " ERRORS: " + r.problem()));
+        if (!r.ok()) {
+          break; // the workload is FAILED; more runs would add nothing
+        }
+      }
+      return WorkloadResult.of(w, runs);
+    } catch (BenchException e) {
+      return WorkloadResult.failed(w, runs, e.getMessage());
+    } catch (RuntimeException e) {
+      return WorkloadResult.failed(w, runs, Await.describe(e));
+    } finally {
+      try {
+        w.cleanup();
+      } catch (RuntimeException e) {
+        System.err.println("bench: warning: cleanup of " + w.id() + ": " + Await.describe(e));
+      }
+    }
+  }
+
+  private List<Workload> workloads(HawserApi api, PublishDriver driver, ReplayReader reader, byte[] payload,
+      FsyncProbe.Result fsync) {
+    List<Workload> all = new ArrayList<>();
+    for (String id : options.workloads) {
+      switch (id) {
+        case "sync":
+          all.add(PublishWorkload.sync(options, api, driver, payload, Target.p99AtMost(
+              JETSTREAM_SYNC_P99_MS + fsync.latency().p99Ms(),
+              "JetStream 2.9 R1 sync publish ~8.7k msg/s, p99 0.65 ms, lazy fsync (target: that p99 + this disk's fsync p99)",
+              8_700)));
+          break;
+        case "inflight":
+          all.add(PublishWorkload.inflight(options, api, driver, payload,
+              Target.rateAtLeast(67_000, "JetStream 2.9 R1 async window 100 ~67k msg/s, lazy fsync", 67_000)));
+          break;
+        case "batch":
+          all.add(PublishWorkload.batch(options, api, driver, payload,
+              Target.rateAtLeast(200_000, "JetStream 2.9 R1 async window 1000 ~81k msg/s, lazy fsync", 81_000)));
+          break;
+        case "replay":
+          all.add(new ReplayWorkload(options, api, driver, reader, payload,
+              Target.rateAtLeast(300_000, "JetStream 2.9 ordered replay ~180k msg/s", 180_000)));
+          break;
+        default:
+          throw new IllegalStateException("unknown workload " + id);
+      }
+    }
+    return all;
+  }
+
+  private void awaitReady(HawserApi api) {
+    if (node != null) {
+      node.awaitReady(api::readyStatus, options.readyTimeout);
+      return;
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    int status = -1;
+    while (System.nanoTime() < deadline) {
+      status = api.readyStatus();
+      if (status == 200) {
+        return;
+      }
+      sleep(200);
+    }
+    throw new BenchException("GET " + options.url + "/health/ready did not answer 200 within 10 s (last: "
+        + (status == -1 ? "no answer" : "HTTP " + status) + ")");
+  }
+
+  private synchronized void stopNode() {
+    if (node != null) {
+      node.stop();
+    }
+  }
+
+  /** Random bytes: a payload that compresses or dedups well would flatter the server. */
+  private static byte[] payload(int size) {
+    byte[] bytes = new byte[size];
+    new Random(42).nextBytes(bytes);
+    return bytes;
+  }
+
+  /** Ends the tool (the shutdown hook stops the node) if it runs past the time limit, whatever hangs. */
+  private static void startWatchdog(Duration limit) {
+    Thread t = new Thread(() -> {
+      try {
+        Thread.sleep(limit.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println("bench: time limit of " + limit.toSeconds() + " s exceeded; stopping (raise it with --time-limit)");
+      System.exit(EXIT_TIME_LIMIT);
+    }, "bench-watchdog");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void createDir(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new BenchException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted");
+    }
+  }
+}
