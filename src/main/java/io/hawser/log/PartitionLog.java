@@ -54,7 +54,11 @@ public interface PartitionLog extends AutoCloseable {
      */
     long offsetForTimestamp(long timestamp);
 
-    /** First offset still stored. */
+    /**
+     * First offset still stored: the base of the oldest segment. Reads below it throw
+     * {@link OffsetOutOfRangeException}. Retention and truncation move it; compaction does not (the record at the
+     * start offset may be compacted away, and a read from there returns the next one).
+     */
     long startOffset();
 
     /** The next offset to be written. */
