@@ -31,6 +31,9 @@ public final class Failures {
             }
             return new HawserException(ErrorCode.fromId(r.failureCode()), r.getMessage());
         }
+        if (failure instanceof io.hawser.log.LogException e) {
+            return new HawserException(ErrorCode.STORAGE_UNAVAILABLE, e.getMessage());
+        }
         return new HawserException(ErrorCode.INTERNAL, "internal error: " + failure);
     }
 }

@@ -2,7 +2,10 @@ package io.hawser.delivery;
 
 import io.hawser.model.HawserException;
 
-/** Where a subscription writes; implemented over a WebSocket by the HTTP edge. Called on one event loop. */
+/**
+ * Where a subscription writes; implemented over a WebSocket by the HTTP edge. {@link #write} and {@link #isClosed}
+ * may be called from a worker thread; the rest on the connection's event loop.
+ */
 public interface FrameSink {
     void write(String frame);
 

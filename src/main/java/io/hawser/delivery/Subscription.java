@@ -15,7 +15,8 @@ import java.util.Map;
  * drain when it is behind, read on. Because the position is only the next offset, a subscription carries on across a
  * leader change with no gap and no duplicate.
  *
- * <p>Threading: created and run on the event loop of the consumer's connection.
+ * <p>Threading: created and driven on the event loop of the consumer's connection; frames are rendered and written
+ * on a Vert.x worker, one batch at a time per partition, so a partition's frames stay in offset order.
  */
 public final class Subscription {
     /** How long one pull waits at the head of the log before asking again. */
@@ -64,15 +65,18 @@ public final class Subscription {
                 LIVE_WAIT_MS);
         vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ, read,
                         new DeliveryOptions().setSendTimeout(LIVE_WAIT_MS + 30_000))
-                .onComplete(reply -> {
-                    if (sink.isClosed()) {
-                        return;
-                    }
+                .compose(reply -> vertx.executeBlocking(() -> {
+                    // Rendered and written off the event loop: frames written from another thread are queued by
+                    // Vert.x and flushed to the socket together, instead of one flush (one syscall) per frame.
                     Messages.ReadResult result = reply.body();
                     for (StoredMessage m : result.messages()) {
+                        if (sink.isClosed()) {
+                            break;
+                        }
                         sink.write(renderer.render(partition, m));
                     }
-                    pull(partition, result.nextOffset(), time);
-                }, failure -> sink.fail(Failures.toHawser(failure)));
+                    return result.nextOffset();
+                }, false))
+                .onComplete(next -> pull(partition, next, time), failure -> sink.fail(Failures.toHawser(failure)));
     }
 }

@@ -41,8 +41,9 @@ public final class HttpVerticle extends AbstractVerticle {
         new PublishRoutes(vertx, catalog, config).mount(router);
         new ReadRoutes(vertx, catalog, config).mount(router);
         new SubscribeRoute(vertx, catalog, config).mount(router);
-        int port = boundPort.get() > 0 ? boundPort.get() : config.httpPort();
-        new OpsRoutes(config, metrics, ready).mount(router, port);
+        // Port 0 = a free port; a negative port makes every instance share one random port (Vert.x port sharing).
+        int port = config.httpPort() == 0 ? -1 : config.httpPort();
+        new OpsRoutes(config, metrics, ready).mount(router, boundPort::get);
         router.errorHandler(404, ctx -> Responses.error(ctx.response(), new HawserException(ErrorCode.NOT_FOUND,
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.errorHandler(405, ctx -> Responses.error(ctx.response(), new HawserException(
@@ -59,7 +60,7 @@ public final class HttpVerticle extends AbstractVerticle {
                 .setMaxWebSocketMessageSize(16 * 1024 * 1024);
         HttpServer server = vertx.createHttpServer(options).requestHandler(router);
         server.listen().onComplete(s -> {
-            boundPort.compareAndSet(0, s.actualPort());
+            boundPort.set(s.actualPort());
             started.complete();
         }, e -> started.fail(new IllegalStateException("cannot listen for HTTP on " + config.httpHost() + ":" + port + ": " + e.getMessage(), e)));
     }

@@ -20,11 +20,11 @@ final class OpsRoutes {
         this.ready = ready;
     }
 
-    void mount(Router router, int httpPort) {
+    void mount(Router router, java.util.function.IntSupplier httpPort) {
         router.get("/v1/cluster").handler(ctx -> Responses.json(ctx.response(), 200, new JsonObject()
                 .put("nodes", new JsonArray().add(new JsonObject()
                         .put("id", config.nodeId())
-                        .put("httpUrl", "http://" + config.httpHost() + ":" + httpPort)
+                        .put("httpUrl", "http://" + config.httpHost() + ":" + httpPort.getAsInt())
                         .put("alive", true)))
                 .put("controller", config.nodeId())));
         router.get("/health/live").handler(ctx -> Responses.json(ctx.response(), 200,

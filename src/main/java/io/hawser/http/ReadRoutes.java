@@ -107,10 +107,10 @@ final class ReadRoutes {
                         + "'; allowed: partition, offset");
             }
         }
-        Object partition = json.getValue("partition", 0);
+        Object partition = json.getValue("partition");
         Object offset = json.getValue("offset");
         if (!(partition instanceof Integer p) || p < 0) {
-            throw new HawserException(ErrorCode.BAD_REQUEST, "'partition' must be a non-negative integer");
+            throw new HawserException(ErrorCode.BAD_REQUEST, "'partition' is required and must be a non-negative integer");
         }
         if (!(offset instanceof Integer || offset instanceof Long)) {
             throw new HawserException(ErrorCode.INVALID_OFFSET, "'offset' must be an integer");

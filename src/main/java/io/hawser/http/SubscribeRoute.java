@@ -141,7 +141,7 @@ final class SubscribeRoute {
     private static final class WebSocketSink implements FrameSink {
         private final ServerWebSocket ws;
         private final List<Runnable> waiting = new ArrayList<>();
-        private boolean closed;
+        private volatile boolean closed;
 
         WebSocketSink(ServerWebSocket ws) {
             this.ws = ws;

@@ -285,5 +285,7 @@ public final class PartitionLeader implements AutoCloseable {
         while ((p = pending.poll()) != null) {
             p.result().completeExceptionally(closed);
         }
+        // Wake waiting readers so they find out now rather than at their timeout.
+        nextCommit.get().complete(null);
     }
 }

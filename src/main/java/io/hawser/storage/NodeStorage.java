@@ -140,6 +140,13 @@ final class NodeStorage implements AutoCloseable {
         return hosted.partitions()[partition];
     }
 
+    /** False once {@code leader}'s stream was deleted (and perhaps created again with new partitions). */
+    boolean isCurrent(PartitionLeader leader) {
+        HostedStream hosted = streams.get(leader.stream());
+        return hosted != null && leader.partition() < hosted.partitions().length
+                && hosted.partitions()[leader.partition()] == leader;
+    }
+
     CursorStore cursors(String stream) {
         return hosted(stream).cursors();
     }

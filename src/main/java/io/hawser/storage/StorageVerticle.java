@@ -6,6 +6,7 @@ import io.hawser.bus.Messages;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
 import io.hawser.log.LogConfig;
+import io.hawser.log.LogException;
 import io.hawser.log.OffsetOutOfRangeException;
 import io.hawser.log.PartitionLog;
 import io.hawser.log.Record;
@@ -206,13 +207,19 @@ public final class StorageVerticle extends AbstractVerticle {
     }
 
     private Messages.ReadResult readOnce(PartitionLeader leader, Messages.Read r, long from) {
+        if (!storage.isCurrent(leader)) {
+            throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + r.stream() + "' was deleted");
+        }
         List<Record> records;
         try {
             records = leader.readCommitted(from, r.limit(), Math.min(r.maxBytes(), READ_MAX_BYTES_CAP));
         } catch (OffsetOutOfRangeException e) {
             throw new HawserException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + e.requested()
                     + " is no longer stored; startOffset is " + e.startOffset());
-        } catch (io.hawser.log.CorruptRecordException e) {
+        } catch (LogException e) {
+            if (!storage.isCurrent(leader)) {
+                throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + r.stream() + "' was deleted");
+            }
             throw new HawserException(ErrorCode.STORAGE_UNAVAILABLE, e.getMessage());
         }
         List<StoredMessage> messages = new ArrayList<>(records.size());

@@ -1,0 +1,161 @@
+package io.hawser.testkit;
+
+import io.hawser.app.HawserNode;
+import io.hawser.config.NodeConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * One in-process Hawser node on its own temp data dir, with a real HTTP server on a free port. {@link #restart()}
+ * stops it cleanly and starts it again on the same data dir (the port may change; {@link #api()} follows).
+ */
+public final class TestNode implements AutoCloseable {
+    public static final String NODE_ID = "test-node";
+
+    private final Path dataDir;
+    private final boolean ownsDir;
+    private final UnaryOperator<NodeConfig> customize;
+    private final HttpApi api;
+    private volatile HawserNode node;
+    private volatile int requestedPort;
+
+    private TestNode(Path dataDir, boolean ownsDir, UnaryOperator<NodeConfig> customize) {
+        this.dataDir = dataDir;
+        this.ownsDir = ownsDir;
+        this.customize = customize;
+        this.api = new HttpApi(this::baseUri);
+    }
+
+    public static TestNode start() {
+        return start(UnaryOperator.identity());
+    }
+
+    /**
+     * Starts a node on a new temp dir; {@code customize} adjusts the config (segment size, retention check...). The
+     * HTTP port is a free port picked here; {@code customize} may set it to 0 to let the node pick one.
+     */
+    public static TestNode start(UnaryOperator<NodeConfig> customize) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("hawser-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestNode n = new TestNode(dir, true, customize);
+        try {
+            n.startNode();
+        } catch (RuntimeException | Error e) {
+            n.deleteDir();
+            throw e;
+        }
+        return n;
+    }
+
+    public NodeConfig config() {
+        return customize.apply(NodeConfig.defaults().withDataDir(dataDir).withHttpPort(requestedPort)
+                .withNodeId(NODE_ID));
+    }
+
+    private void startNode() {
+        requestedPort = ChildNode.freePort();
+        try {
+            node = HawserNode.start(config()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new AssertionError("cannot start a Hawser node on " + dataDir + ": " + cause, cause);
+        }
+        Await.until(Duration.ofSeconds(30), "GET /health/ready answers 200",
+                () -> api.get("/health/ready").status() == 200);
+    }
+
+    public void stop() {
+        HawserNode n = node;
+        node = null;
+        if (n != null) {
+            try {
+                n.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("clean stop failed: " + e, e);
+            }
+        }
+    }
+
+    /** Clean stop, then start again on the same data dir. */
+    public void restart() {
+        stop();
+        startNode();
+    }
+
+    public HawserNode node() {
+        HawserNode n = node;
+        if (n == null) {
+            throw new IllegalStateException("node is stopped");
+        }
+        return n;
+    }
+
+    public String nodeId() {
+        return node().nodeId();
+    }
+
+    public int port() {
+        return node().httpPort();
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port() + "/");
+    }
+
+    public URI wsUri(String pathAndQuery) {
+        return URI.create("ws://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    public HttpApi api() {
+        return api;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } finally {
+            if (ownsDir) {
+                deleteDir();
+            }
+        }
+    }
+
+    private void deleteDir() {
+        deleteRecursively(dataDir);
+    }
+
+    public static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
