@@ -3,6 +3,7 @@ package io.hawser.http;
 import io.hawser.testkit.Await;
 import io.hawser.testkit.ChildNode;
 import io.hawser.testkit.HttpApi;
+import io.hawser.testkit.Soak;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -66,14 +67,15 @@ class NodeCrashIT {
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @Timeout(value = 3600, unit = TimeUnit.SECONDS)
     void killMinus9LosesNoAcknowledgedMessage() throws Exception {
+        int rounds = Soak.rounds(3, 30);
         long started = System.nanoTime();
         child = ChildNode.start(dataDir, "crash-node");
         child.api().createStream(new JsonObject().put("name", STREAM).put("partitions", PARTITIONS)
                 .put("ackPolicy", "leader"));
         Random random = new Random();
-        for (int round = 1; round <= 3; round++) {
+        for (int round = 1; round <= rounds; round++) {
             Publishers publishers = new Publishers(child.api(), round);
             int before = ackedCount();
             // at least some acks in this round, then a random moment
@@ -88,7 +90,7 @@ class NodeCrashIT {
             verifyEverythingAcknowledgedIsThere(child.api(), "after kill -9 round " + round);
         }
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-        System.out.println("NodeCrashIT: " + ackedCount() + " acknowledged messages over 3 kill -9 rounds in "
+        System.out.println("NodeCrashIT: " + ackedCount() + " acknowledged messages over " + rounds + " kill -9 rounds in "
                 + seconds + " s");
     }
 

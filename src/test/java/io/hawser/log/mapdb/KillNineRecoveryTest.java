@@ -28,14 +28,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * byte for byte, with nothing torn or corrupt visible, and appends must continue. Several rounds on one directory.
  */
 class KillNineRecoveryTest {
-    private static final int ROUNDS = 6;
+    /** 6 in CI; {@code -Dhawser.soak=true} runs 60. */
+    private static final int ROUNDS = io.hawser.testkit.Soak.rounds(6, 60);
     private static final long SEGMENT_BYTES = 12 * 1024; // ~100 records: kills land during rolls and sealing too
 
     @TempDir
     Path tempDir;
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 1800, unit = TimeUnit.SECONDS)
     void acknowledgedRecordsSurviveKillNine() throws Exception {
         long seed = Long.getLong("hawser.kill9.seed", System.nanoTime());
         System.out.println("KillNineRecoveryTest seed " + seed + " (rerun with -Dhawser.kill9.seed=" + seed + ")");
