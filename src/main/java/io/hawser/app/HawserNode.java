@@ -9,7 +9,9 @@ import io.hawser.ingest.IngestVerticle;
 import io.hawser.log.LogException;
 import io.hawser.log.mapdb.MapDbPartitionLog;
 import io.hawser.metrics.HawserMetrics;
+import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
+import io.hawser.nats.NatsBridgeVerticle;
 import io.hawser.storage.StorageVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -40,6 +42,7 @@ public final class HawserNode {
     private final List<String> deployments = new ArrayList<>();
     private final AtomicInteger httpPort = new AtomicInteger();
     private final AtomicBoolean ready = new AtomicBoolean();
+    private final HealthChecks health = new HealthChecks();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private HawserNode(NodeConfig config, Vertx vertx, FileLock dataDirLock) {
@@ -80,17 +83,20 @@ public final class HawserNode {
             return Future.failedFuture(e);
         }
         httpPort.set(config.httpPort());
+        health.register("partitionsLoaded", true, ready::get);
         Clock clock = Clock.systemUTC();
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         return deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
                         new HawserMetrics(metrics.registry())))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
                 .compose(v -> deploy(new ControllerVerticle(catalog, () -> 1)))
-                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, ready::get, httpPort)))
+                .compose(v -> config.natsUrl().isEmpty() ? Future.<Void>succeededFuture()
+                        : deploy(new NatsBridgeVerticle(config, catalog, metrics.registry(), health)))
+                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, httpPort)))
                 .compose(v -> {
                     Future<Void> more = Future.succeededFuture();
                     for (int i = 1; i < loops; i++) {
-                        more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, ready::get,
+                        more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, health,
                                 httpPort)));
                     }
                     return more;

@@ -26,6 +26,9 @@ public final class Addresses {
     /** {@link Messages.StreamName} -> {@link Messages.Done}. */
     public static final String CONTROL_DELETE = "hawser.control.delete";
 
+    /** Published (not sent) by the controller after a stream was created, patched or deleted: {@link Messages.StreamName}. */
+    public static final String STREAMS_CHANGED = "hawser.control.changed";
+
     private Addresses() {
     }
 }

@@ -44,7 +44,14 @@ public final class ControllerVerticle extends AbstractVerticle {
                                 ? vertx.executeBlocking(() -> catalog.delete(config.name()))
                                     .transform(ignored -> Future.failedFuture(failure))
                                 : Future.failedFuture(failure)));
-        done.onComplete(message::reply, failure -> Failures.reply(message, failure));
+        done.onComplete(created -> {
+            message.reply(created);
+            changed(config.name());
+        }, failure -> Failures.reply(message, failure));
+    }
+
+    private void changed(String stream) {
+        vertx.eventBus().publish(Addresses.STREAMS_CHANGED, new Messages.StreamName(stream));
     }
 
     private void patch(Message<Messages.StreamPatch> message) {
@@ -76,8 +83,10 @@ public final class ControllerVerticle extends AbstractVerticle {
             return next;
         }).compose(next -> vertx.eventBus().request(Addresses.STORAGE_OPEN, new Messages.StreamConfigMessage(next))
                 .map(ok -> next));
-        done.onComplete(next -> message.reply(new Messages.StreamConfigMessage(next)),
-                failure -> Failures.reply(message, failure));
+        done.onComplete(next -> {
+            message.reply(new Messages.StreamConfigMessage(next));
+            changed(next.name());
+        }, failure -> Failures.reply(message, failure));
     }
 
     private void delete(Message<Messages.StreamName> message) {
@@ -88,7 +97,10 @@ public final class ControllerVerticle extends AbstractVerticle {
             }
             return null;
         }).compose(v -> vertx.eventBus().request(Addresses.STORAGE_DELETE, new Messages.StreamName(stream)))
-                .onComplete(ok -> message.reply(new Messages.Done()), failure -> Failures.reply(message, failure));
+                .onComplete(ok -> {
+                    message.reply(new Messages.Done());
+                    changed(stream);
+                }, failure -> Failures.reply(message, failure));
     }
 
     private Future<Void> checkNodes(int replicationFactor) {

@@ -49,6 +49,11 @@ public record NodeConfig(
                 maxBatchBytes, maxBatchMessages, retentionCheckMs, maxWaitMs, subscriberBatch);
     }
 
+    public NodeConfig withNatsUrl(String url) {
+        return new NodeConfig(nodeId, dataDir, httpHost, httpPort, clusterHost, clusterPort, join, url, segmentBytes,
+                maxBatchBytes, maxBatchMessages, retentionCheckMs, maxWaitMs, subscriberBatch);
+    }
+
     public NodeConfig withRetentionCheckMs(long ms) {
         return new NodeConfig(nodeId, dataDir, httpHost, httpPort, clusterHost, clusterPort, join, natsUrl,
                 segmentBytes, maxBatchBytes, maxBatchMessages, ms, maxWaitMs, subscriberBatch);

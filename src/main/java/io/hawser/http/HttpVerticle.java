@@ -2,6 +2,7 @@ package io.hawser.http;
 
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
+import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
@@ -12,7 +13,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 /**
  * Serves the HTTP/WebSocket API. Deployed once per event loop; all instances share one listening port.
@@ -22,15 +22,15 @@ public final class HttpVerticle extends AbstractVerticle {
     private final NodeConfig config;
     private final StreamCatalog catalog;
     private final Metrics metrics;
-    private final BooleanSupplier ready;
+    private final HealthChecks health;
     private final AtomicInteger boundPort;
 
-    public HttpVerticle(NodeConfig config, StreamCatalog catalog, Metrics metrics, BooleanSupplier ready,
+    public HttpVerticle(NodeConfig config, StreamCatalog catalog, Metrics metrics, HealthChecks health,
                         AtomicInteger boundPort) {
         this.config = config;
         this.catalog = catalog;
         this.metrics = metrics;
-        this.ready = ready;
+        this.health = health;
         this.boundPort = boundPort;
     }
 
@@ -43,7 +43,7 @@ public final class HttpVerticle extends AbstractVerticle {
         new SubscribeRoute(vertx, catalog, config).mount(router);
         // Port 0 = a free port; a negative port makes every instance share one random port (Vert.x port sharing).
         int port = config.httpPort() == 0 ? -1 : config.httpPort();
-        new OpsRoutes(config, metrics, ready).mount(router, boundPort::get);
+        new OpsRoutes(config, metrics, health).mount(router, boundPort::get);
         router.errorHandler(404, ctx -> Responses.error(ctx.response(), new HawserException(ErrorCode.NOT_FOUND,
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.errorHandler(405, ctx -> Responses.error(ctx.response(), new HawserException(

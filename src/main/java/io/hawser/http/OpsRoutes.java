@@ -1,23 +1,23 @@
 package io.hawser.http;
 
 import io.hawser.config.NodeConfig;
+import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
-import java.util.function.BooleanSupplier;
 
 /** {@code /v1/cluster}, {@code /health/*} and {@code /metrics}. */
 final class OpsRoutes {
     private final NodeConfig config;
     private final Metrics metrics;
-    private final BooleanSupplier ready;
+    private final HealthChecks health;
 
-    OpsRoutes(NodeConfig config, Metrics metrics, BooleanSupplier ready) {
+    OpsRoutes(NodeConfig config, Metrics metrics, HealthChecks health) {
         this.config = config;
         this.metrics = metrics;
-        this.ready = ready;
+        this.health = health;
     }
 
     void mount(Router router, java.util.function.IntSupplier httpPort) {
@@ -30,10 +30,10 @@ final class OpsRoutes {
         router.get("/health/live").handler(ctx -> Responses.json(ctx.response(), 200,
                 new JsonObject().put("status", "live")));
         router.get("/health/ready").handler(ctx -> {
-            boolean isReady = ready.getAsBoolean();
-            JsonObject body = new JsonObject()
-                    .put("status", isReady ? "ready" : "not_ready")
-                    .put("checks", new JsonObject().put("partitionsLoaded", isReady));
+            boolean isReady = health.ready();
+            JsonObject checks = new JsonObject();
+            health.results().forEach(checks::put);
+            JsonObject body = new JsonObject().put("status", isReady ? "ready" : "not_ready").put("checks", checks);
             if (!isReady) {
                 ctx.response().putHeader("Retry-After", "1");
             }

@@ -22,6 +22,8 @@ import java.util.Map;
 /** Reads by offset or time (with long-poll) and cursor positions. */
 final class ReadRoutes {
     static final int MAX_LIMIT = 10_000;
+    /** Positions Hawser keeps for itself (e.g. the republisher's), readable but not writable by clients. */
+    static final String RESERVED_CURSOR_PREFIX = "__hawser.";
     private static final int READ_MAX_BYTES = 8 * 1024 * 1024;
 
     private final Vertx vertx;
@@ -91,6 +93,10 @@ final class ReadRoutes {
         Future.succeededFuture()
                 .map(v -> {
                     Names.requireCursor(id);
+                    if (id.startsWith(RESERVED_CURSOR_PREFIX)) {
+                        throw new HawserException(ErrorCode.INVALID_NAME, "cursor ids starting with "
+                                + RESERVED_CURSOR_PREFIX + " are reserved for Hawser itself");
+                    }
                     return catalog.require(Names.requireStream(name));
                 })
                 .compose(stream -> StreamRoutes.jsonBody(ctx).map(json -> cursorPut(stream, id, json)))

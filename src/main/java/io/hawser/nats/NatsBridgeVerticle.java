@@ -1,0 +1,247 @@
+package io.hawser.nats;
+
+import io.hawser.bus.Addresses;
+import io.hawser.bus.Failures;
+import io.hawser.bus.Messages;
+import io.hawser.cluster.StreamCatalog;
+import io.hawser.config.NodeConfig;
+import io.hawser.metrics.HealthChecks;
+import io.hawser.model.AckPolicy;
+import io.hawser.model.HawserException;
+import io.hawser.model.PublishMessage;
+import io.hawser.model.StreamConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Connects to NATS (reconnecting forever, every 250 ms), keeps one queue-group subscription per stream that has a
+ * {@code subject} and one {@link Republisher} per stream that has {@code republish}, in step with the catalog.
+ *
+ * <p>A captured message goes to the ingest verticle like an HTTP publish; its reply subject, if any, is answered
+ * only with the outcome: the ack once the ack policy is met, or the error. At most {@value #MAX_IN_FLIGHT}
+ * captured messages wait for storage at once: past that, requests are answered {@code too_many_requests} and plain
+ * publishes are dropped and counted ({@code hawser_nats_dropped_total}), as NATS itself drops for a slow consumer.
+ *
+ * <p>Threading: subscriptions are managed on this verticle's event loop; jnats delivers captured messages on its
+ * dispatcher thread, which only hands them to the event bus.
+ */
+public final class NatsBridgeVerticle extends AbstractVerticle {
+    static final int MAX_IN_FLIGHT = 10_000;
+    private static final long CAPTURE_TIMEOUT_MS = 5000;
+    private static final System.Logger LOG = System.getLogger(NatsBridgeVerticle.class.getName());
+
+    private final NodeConfig config;
+    private final StreamCatalog catalog;
+    private final MeterRegistry registry;
+    private final HealthChecks health;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, Capture> captures = new HashMap<>();
+    private final Map<String, Republisher> republishers = new HashMap<>();
+    private volatile Connection connection;
+    private volatile boolean connected;
+    private Dispatcher dispatcher;
+    private Counter captured;
+    private Counter replies;
+    private Counter dropped;
+    private Counter republished;
+
+    private record Capture(String subject, Subscription subscription) {
+    }
+
+    public NatsBridgeVerticle(NodeConfig config, StreamCatalog catalog, MeterRegistry registry, HealthChecks health) {
+        this.config = config;
+        this.catalog = catalog;
+        this.registry = registry;
+        this.health = health;
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        captured = Counter.builder("hawser.nats.captured").description("NATS messages handed to storage")
+                .register(registry);
+        replies = Counter.builder("hawser.nats.replies").description("Replies sent to NATS request publishers")
+                .register(registry);
+        dropped = Counter.builder("hawser.nats.dropped")
+                .description("Plain NATS publishes dropped because too many were waiting for storage")
+                .register(registry);
+        republished = Counter.builder("hawser.nats.republished").description("Committed messages republished")
+                .register(registry);
+        Gauge.builder("hawser.nats.connected", () -> connected ? 1 : 0)
+                .description("1 while the NATS bridge is connected").register(registry);
+        health.register("nats", false, () -> connected);
+
+        Options options = new Options.Builder()
+                .server(config.natsUrl())
+                .connectionName("hawser-" + config.nodeId())
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250))
+                .connectionTimeout(Duration.ofSeconds(2))
+                .maxMessagesInOutgoingQueue(1_000_000)
+                .connectionListener(this::onConnectionEvent)
+                .errorListener(new QuietErrors())
+                .build();
+        vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.STREAMS_CHANGED, m -> reconcile());
+        vertx.setPeriodic(2000, id -> reconcile());
+        vertx.executeBlocking(() -> {
+            Nats.connectAsynchronously(options, true);
+            return null;
+        }).<Void>mapEmpty().onComplete(started);
+    }
+
+    private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
+        connected = conn.getStatus() == Connection.Status.CONNECTED;
+        LOG.log(System.Logger.Level.INFO, "NATS bridge " + event.getEvent() + " (" + config.natsUrl() + ")");
+        if (event == ConnectionListener.Events.CONNECTED) {
+            context.runOnContext(v -> {
+                if (connection == null) {
+                    connection = conn;
+                    dispatcher = conn.createDispatcher();
+                    reconcile();
+                }
+            });
+        }
+    }
+
+    /** Brings subscriptions and republishers in line with the catalog. Runs on the event loop. */
+    private void reconcile() {
+        if (dispatcher == null) {
+            return;
+        }
+        Map<String, StreamConfig> capturing = new HashMap<>();
+        Map<String, StreamConfig> republishing = new HashMap<>();
+        for (StreamConfig c : catalog.list()) {
+            if (c.subject() != null && !c.isMirror()) {
+                capturing.put(c.name(), c);
+            }
+            if (c.republish() != null) {
+                republishing.put(c.name(), c);
+            }
+        }
+        captures.entrySet().removeIf(e -> {
+            StreamConfig c = capturing.get(e.getKey());
+            if (c != null && c.subject().equals(e.getValue().subject())) {
+                return false;
+            }
+            dispatcher.unsubscribe(e.getValue().subscription());
+            return true;
+        });
+        capturing.forEach((name, c) -> captures.computeIfAbsent(name, n -> new Capture(c.subject(),
+                dispatcher.subscribe(c.subject(), "hawser-capture." + n, msg -> capture(n, msg)))));
+
+        republishers.entrySet().removeIf(e -> {
+            StreamConfig c = republishing.get(e.getKey());
+            if (c != null && c.republish().equals(e.getValue().subject())) {
+                return false;
+            }
+            e.getValue().stop();
+            return true;
+        });
+        republishing.forEach((name, c) -> republishers.computeIfAbsent(name, n -> {
+            Republisher r = new Republisher(vertx, n, c.partitions(), c.republish(), () -> connection,
+                    republished::increment);
+            r.start();
+            return r;
+        }));
+    }
+
+    /** Runs on the jnats dispatcher thread: translate and hand over, never block. */
+    private void capture(String stream, Message msg) {
+        String replyTo = msg.getReplyTo();
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            if (replyTo != null) {
+                reply(replyTo, NatsTranslation.error(NatsTranslation.overloaded(MAX_IN_FLIGHT)));
+            } else {
+                dropped.increment();
+            }
+            return;
+        }
+        PublishMessage message;
+        AckPolicy ack;
+        try {
+            message = NatsTranslation.toPublish(msg);
+            ack = NatsTranslation.ackOverride(msg);
+        } catch (HawserException e) {
+            inFlight.decrementAndGet();
+            if (replyTo != null) {
+                reply(replyTo, NatsTranslation.error(e));
+            }
+            return;
+        }
+        Messages.Publish publish = new Messages.Publish(stream, List.of(message), ack, CAPTURE_TIMEOUT_MS, -1);
+        vertx.eventBus().<Messages.PublishResult>request(Addresses.INGEST_PUBLISH, publish,
+                        new DeliveryOptions().setSendTimeout(CAPTURE_TIMEOUT_MS + 1000))
+                .onComplete(result -> {
+                    inFlight.decrementAndGet();
+                    captured.increment();
+                    if (replyTo != null) {
+                        reply(replyTo, NatsTranslation.reply(result.body().acks().get(0)));
+                    }
+                }, failure -> {
+                    inFlight.decrementAndGet();
+                    if (replyTo != null) {
+                        reply(replyTo, NatsTranslation.error(Failures.toHawser(failure)));
+                    }
+                });
+    }
+
+    private void reply(String subject, byte[] body) {
+        Connection nc = connection;
+        if (nc == null) {
+            return;
+        }
+        try {
+            nc.publish(subject, body);
+            replies.increment();
+        } catch (IllegalStateException e) {
+            // Disconnected with a full reconnect buffer: the requester times out, which is the honest outcome.
+            LOG.log(System.Logger.Level.DEBUG, "reply to " + subject + " not sent: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        republishers.values().forEach(Republisher::stop);
+        health.remove("nats");
+        Connection nc = connection;
+        if (nc == null) {
+            stopped.complete();
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            nc.close();
+            return null;
+        }).<Void>mapEmpty().onComplete(stopped);
+    }
+
+    /** jnats reports every failed reconnect attempt; one line per state change (logged above) is enough. */
+    private static final class QuietErrors implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.log(System.Logger.Level.DEBUG, "NATS error: " + error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.log(System.Logger.Level.DEBUG, "NATS exception: " + exp);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.hawser.nats;
+
+import io.hawser.bus.Addresses;
+import io.hawser.bus.Failures;
+import io.hawser.bus.Messages;
+import io.hawser.model.ErrorCode;
+import io.hawser.model.HawserException;
+import io.hawser.model.StoredMessage;
+import io.nats.client.Connection;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Publishes every committed message of a stream to its {@code republish} subject, per partition in offset order,
+ * with headers {@code Hawser-Stream}, {@code Hawser-Partition}, {@code Hawser-Offset} (and the message's own).
+ *
+ * <p>Guarantee: each pull loop publishes a batch, flushes it to the NATS server, then stores the last offset in the
+ * stream's cursor {@value #CURSOR}; after a restart it resumes after that offset. So in steady state every committed
+ * message goes out exactly once; a crash between a flush and the cursor write repeats at most that batch (never a
+ * gap). While NATS is unreachable the loop waits and resumes where it stopped.
+ *
+ * <p>Threading: driven from the bridge verticle's event loop; publishing and flushing run on Vert.x workers.
+ */
+final class Republisher {
+    static final String CURSOR = "__hawser.republish";
+    private static final int BATCH = 1000;
+    private static final long WAIT_MS = 20_000;
+    private static final long RETRY_MS = 250;
+
+    private final Vertx vertx;
+    private final String stream;
+    private final int partitions;
+    private final String subject;
+    private final Supplier<Connection> connection;
+    private final Runnable onPublished;
+    private volatile boolean stopped;
+
+    Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
+                Runnable onPublished) {
+        this.vertx = vertx;
+        this.stream = stream;
+        this.partitions = partitions;
+        this.subject = subject;
+        this.connection = connection;
+        this.onPublished = onPublished;
+    }
+
+    String subject() {
+        return subject;
+    }
+
+    void start() {
+        vertx.eventBus().<Messages.CursorPositions>request(Addresses.STORAGE_CURSOR_GET,
+                        new Messages.CursorGet(stream, CURSOR))
+                .map(reply -> reply.body().partitions())
+                .recover(e -> Failures.toHawser(e).code() == ErrorCode.CURSOR_NOT_FOUND
+                        ? Future.succeededFuture(Map.of()) : Future.failedFuture(e))
+                .onComplete(stored -> {
+                    for (int p = 0; p < partitions; p++) {
+                        Long last = stored.get(p);
+                        pull(p, last == null ? Messages.Read.EARLIEST : last + 1);
+                    }
+                }, failure -> retryStart());
+    }
+
+    private void retryStart() {
+        if (!stopped) {
+            vertx.setTimer(RETRY_MS, t -> start());
+        }
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    private void pull(int partition, long from) {
+        if (stopped) {
+            return;
+        }
+        Messages.Read read = new Messages.Read(stream, partition, from, 0, BATCH, 4 * 1024 * 1024, WAIT_MS);
+        vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ, read,
+                        new DeliveryOptions().setSendTimeout(WAIT_MS + 30_000))
+                .compose(reply -> {
+                    Messages.ReadResult result = reply.body();
+                    if (result.messages().isEmpty()) {
+                        return Future.succeededFuture(result.nextOffset());
+                    }
+                    return vertx.executeBlocking(() -> publish(partition, result), false)
+                            .compose(last -> vertx.eventBus().request(Addresses.STORAGE_CURSOR_PUT,
+                                    new Messages.CursorPut(stream, CURSOR, partition, last)))
+                            .map(stored -> result.nextOffset());
+                })
+                .onComplete(next -> pull(partition, next), failure -> {
+                    HawserException e = Failures.toHawser(failure);
+                    if (e.code() == ErrorCode.STREAM_NOT_FOUND || e.code() == ErrorCode.PARTITION_NOT_FOUND) {
+                        stopped = true;
+                        return;
+                    }
+                    // NATS down, or storage busy: try the same offset again shortly.
+                    vertx.setTimer(RETRY_MS, t -> pull(partition, from));
+                });
+    }
+
+    /** Publishes the batch and waits until the NATS server has it. Returns the last offset published. */
+    private long publish(int partition, Messages.ReadResult result) throws Exception {
+        Connection nc = connection.get();
+        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            throw new HawserException(ErrorCode.NOT_READY, "NATS is not connected");
+        }
+        long last = -1;
+        for (StoredMessage m : result.messages()) {
+            if (stopped) {
+                break;
+            }
+            Headers headers = new Headers();
+            m.headers().forEach(headers::add);
+            headers.put("Hawser-Stream", stream);
+            headers.put("Hawser-Partition", Integer.toString(partition));
+            headers.put("Hawser-Offset", Long.toString(m.offset()));
+            nc.publish(NatsMessage.builder().subject(subject).headers(headers).data(m.value()).build());
+            last = m.offset();
+            onPublished.run();
+        }
+        nc.flush(Duration.ofSeconds(10));
+        if (last < 0) {
+            throw new HawserException(ErrorCode.NOT_READY, "republisher stopped");
+        }
+        return last;
+    }
+}
