@@ -8,6 +8,7 @@ import io.hawser.config.NodeConfig;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.model.AckPolicy;
 import io.hawser.model.HawserException;
+import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
 import io.hawser.model.StreamConfig;
 import io.micrometer.core.instrument.Counter;
@@ -26,9 +27,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +50,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NatsBridgeVerticle extends AbstractVerticle {
     static final int MAX_IN_FLIGHT = 10_000;
+    /** Most captured messages handed to ingest in one publish. */
+    private static final int MAX_BATCH = 1000;
     private static final long CAPTURE_TIMEOUT_MS = 5000;
     private static final System.Logger LOG = System.getLogger(NatsBridgeVerticle.class.getName());
 
@@ -54,6 +61,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
     private final HealthChecks health;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Capture> captures = new HashMap<>();
+    private final Map<String, CaptureQueue> queues = new ConcurrentHashMap<>();
     private final Map<String, Republisher> republishers = new HashMap<>();
     private volatile Connection connection;
     private volatile boolean connected;
@@ -141,6 +149,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
                 return false;
             }
             dispatcher.unsubscribe(e.getValue().subscription());
+            queues.remove(e.getKey());
             return true;
         });
         capturing.forEach((name, c) -> captures.computeIfAbsent(name, n -> new Capture(c.subject(),
@@ -162,7 +171,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         }));
     }
 
-    /** Runs on the jnats dispatcher thread: translate and hand over, never block. */
+    /** Runs on the jnats dispatcher thread: translate and queue, never block. */
     private void capture(String stream, Message msg) {
         String replyTo = msg.getReplyTo();
         if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
@@ -174,11 +183,10 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
             }
             return;
         }
-        PublishMessage message;
-        AckPolicy ack;
+        CapturedMessage captured;
         try {
-            message = NatsTranslation.toPublish(msg);
-            ack = NatsTranslation.ackOverride(msg);
+            captured = new CapturedMessage(NatsTranslation.toPublish(msg), NatsTranslation.ackOverride(msg),
+                    replyTo);
         } catch (HawserException e) {
             inFlight.decrementAndGet();
             if (replyTo != null) {
@@ -186,21 +194,71 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
             }
             return;
         }
-        Messages.Publish publish = new Messages.Publish(stream, List.of(message), ack, CAPTURE_TIMEOUT_MS, -1);
+        queues.computeIfAbsent(stream, s -> new CaptureQueue()).offer(stream, captured);
+    }
+
+    private record CapturedMessage(PublishMessage message, AckPolicy ack, String replyTo) {
+    }
+
+    /**
+     * Captured messages of one stream waiting to be handed to ingest. Whatever arrives while the event loop is busy
+     * goes out as one publish: one event-bus round trip for many NATS messages (micro-batching), in arrival order.
+     */
+    private final class CaptureQueue {
+        private final ConcurrentLinkedQueue<CapturedMessage> waiting = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+
+        void offer(String stream, CapturedMessage m) {
+            waiting.add(m);
+            if (scheduled.compareAndSet(false, true)) {
+                context.runOnContext(v -> drain(stream));
+            }
+        }
+
+        private void drain(String stream) {
+            scheduled.set(false);
+            List<CapturedMessage> batch = new ArrayList<>();
+            CapturedMessage m;
+            while (batch.size() < MAX_BATCH && (m = waiting.peek()) != null) {
+                // One publish carries one ack policy: a different Hawser-Ack starts the next batch.
+                if (!batch.isEmpty() && batch.get(0).ack() != m.ack()) {
+                    break;
+                }
+                batch.add(waiting.poll());
+            }
+            if (!waiting.isEmpty() && scheduled.compareAndSet(false, true)) {
+                context.runOnContext(v -> drain(stream));
+            }
+            if (!batch.isEmpty()) {
+                send(stream, batch);
+            }
+        }
+    }
+
+    private void send(String stream, List<CapturedMessage> batch) {
+        List<PublishMessage> messages = new ArrayList<>(batch.size());
+        batch.forEach(c -> messages.add(c.message()));
+        Messages.Publish publish = new Messages.Publish(stream, messages, batch.get(0).ack(), CAPTURE_TIMEOUT_MS, -1);
         vertx.eventBus().<Messages.PublishResult>request(Addresses.INGEST_PUBLISH, publish,
                         new DeliveryOptions().setSendTimeout(CAPTURE_TIMEOUT_MS + 1000))
                 .onComplete(result -> {
-                    inFlight.decrementAndGet();
-                    captured.increment();
-                    if (replyTo != null) {
-                        reply(replyTo, NatsTranslation.reply(result.body().acks().get(0)));
+                    List<PublishAck> acks = result.body().acks();
+                    for (int i = 0; i < batch.size(); i++) {
+                        if (batch.get(i).replyTo() != null) {
+                            reply(batch.get(i).replyTo(), NatsTranslation.reply(acks.get(i)));
+                        }
                     }
+                    finished(batch.size());
                 }, failure -> {
-                    inFlight.decrementAndGet();
-                    if (replyTo != null) {
-                        reply(replyTo, NatsTranslation.error(Failures.toHawser(failure)));
-                    }
+                    byte[] error = NatsTranslation.error(Failures.toHawser(failure));
+                    batch.stream().filter(c -> c.replyTo() != null).forEach(c -> reply(c.replyTo(), error));
+                    finished(batch.size());
                 });
+    }
+
+    private void finished(int count) {
+        inFlight.addAndGet(-count);
+        captured.increment(count);
     }
 
     private void reply(String subject, byte[] body) {
