@@ -1,6 +1,7 @@
 package io.hawser.app;
 
 import io.hawser.bus.Messages;
+import io.hawser.cluster.ClusterMembership;
 import io.hawser.cluster.ControllerVerticle;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
@@ -17,6 +18,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -39,16 +41,18 @@ public final class HawserNode {
     private final NodeConfig config;
     private final Vertx vertx;
     private final FileLock dataDirLock;
+    private final ClusterMembership membership;
     private final List<String> deployments = new ArrayList<>();
     private final AtomicInteger httpPort = new AtomicInteger();
     private final AtomicBoolean ready = new AtomicBoolean();
     private final HealthChecks health = new HealthChecks();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HawserNode(NodeConfig config, Vertx vertx, FileLock dataDirLock) {
+    private HawserNode(NodeConfig config, Vertx vertx, FileLock dataDirLock, ClusterMembership membership) {
         this.config = config;
         this.vertx = vertx;
         this.dataDirLock = dataDirLock;
+        this.membership = membership;
     }
 
     /** Starts a node. The returned future fails with a clear message when the data directory cannot be used. */
@@ -64,14 +68,31 @@ public final class HawserNode {
             return Future.failedFuture(new LogException("cannot use data directory " + requested.dataDir() + ": "
                     + e.getMessage(), e));
         }
+        ClusterMembership membership;
+        try {
+            membership = ClusterMembership.join(config);
+        } catch (RuntimeException e) {
+            releaseLock(lock);
+            return Future.failedFuture(new IllegalStateException("cannot join the cluster on " + config.clusterHost()
+                    + ":" + config.clusterPort() + ": " + e.getMessage(), e));
+        }
         Metrics metrics = new Metrics();
-        Vertx vertx = Vertx.builder().with(metrics.vertxOptions()).withMetrics(metrics.vertxMetricsFactory()).build();
-        Messages.registerCodecs(vertx.eventBus());
-        HawserNode node = new HawserNode(config, vertx, lock);
+        VertxOptions options = metrics.vertxOptions();
+        options.getEventBusOptions().setHost(config.clusterHost()).setPort(0);
         // Completed off Vert.x: after a failed start Vert.x is closed and its event loops run no more callbacks.
         java.util.concurrent.CompletableFuture<HawserNode> started = new java.util.concurrent.CompletableFuture<>();
-        node.deploy(metrics).onComplete(ok -> started.complete(node), failure -> node.close().toCompletionStage()
-                .whenComplete((v, e) -> started.completeExceptionally(failure)));
+        Vertx.builder().with(options).withMetrics(metrics.vertxMetricsFactory())
+                .withClusterManager(membership.clusterManager()).buildClustered()
+                .onComplete(vertx -> {
+                    Messages.registerCodecs(vertx.eventBus());
+                    HawserNode node = new HawserNode(config, vertx, lock, membership);
+                    node.deploy(metrics).onComplete(ok -> started.complete(node), failure -> node.close()
+                            .toCompletionStage().whenComplete((v, e) -> started.completeExceptionally(failure)));
+                }, failure -> {
+                    membership.leave();
+                    releaseLock(lock);
+                    started.completeExceptionally(failure);
+                });
         return Future.fromCompletionStage(started);
     }
 
@@ -89,18 +110,24 @@ public final class HawserNode {
         return deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
                         new HawserMetrics(metrics.registry())))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
+                // Partitions are hosted on one node until replication across nodes lands (docs/replication.md),
+                // so a replication factor above 1 cannot be honoured yet, however many members are live.
                 .compose(v -> deploy(new ControllerVerticle(catalog, () -> 1)))
                 .compose(v -> config.natsUrl().isEmpty() ? Future.<Void>succeededFuture()
                         : deploy(new NatsBridgeVerticle(config, catalog, metrics.registry(), health)))
-                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, httpPort)))
+                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, membership, httpPort)))
                 .compose(v -> {
                     Future<Void> more = Future.succeededFuture();
                     for (int i = 1; i < loops; i++) {
-                        more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, health,
+                        more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, health, membership,
                                 httpPort)));
                     }
                     return more;
                 })
+                .compose(v -> vertx.executeBlocking(() -> {
+                    membership.advertiseHttpUrl("http://" + config.httpHost() + ":" + httpPort.get());
+                    return null;
+                }).<Void>mapEmpty())
                 .onSuccess(v -> {
                     ready.set(true);
                     LOG.log(System.Logger.Level.INFO, "Hawser node " + config.nodeId() + " ready on http://"
@@ -154,14 +181,17 @@ public final class HawserNode {
         // Completed off Vert.x: once Vert.x is closed its event loops can no longer run callbacks.
         java.util.concurrent.CompletableFuture<Void> closedAll = chain.eventually(() -> vertx.close())
                 .toCompletionStage().toCompletableFuture()
-                .whenComplete((v, e) -> releaseLock());
+                .whenComplete((v, e) -> {
+                    membership.leave();
+                    releaseLock(dataDirLock);
+                });
         return Future.fromCompletionStage(closedAll);
     }
 
-    private void releaseLock() {
+    private static void releaseLock(FileLock lock) {
         try {
-            dataDirLock.release();
-            dataDirLock.channel().close();
+            lock.release();
+            lock.channel().close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot release the data directory lock: " + e.getMessage());
         }

@@ -11,6 +11,7 @@ public enum ConfigKey {
     DATA_DIR("dataDir", "data", "Directory for partition logs and node metadata"),
     HTTP_HOST("httpHost", "127.0.0.1", "Address the HTTP/WebSocket API binds to"),
     HTTP_PORT("httpPort", "8080", "HTTP/WebSocket API port (0 = any free port)"),
+    CLUSTER_NAME("clusterName", "hawser", "Cluster name; only nodes with the same name form a cluster"),
     CLUSTER_HOST("clusterHost", "127.0.0.1", "Address the cluster transport binds to"),
     CLUSTER_PORT("clusterPort", "5701", "Cluster transport port"),
     JOIN("join", "", "Comma-separated host:port of cluster members to join; empty = a one-node cluster"),

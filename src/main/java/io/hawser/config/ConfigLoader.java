@@ -119,7 +119,7 @@ public final class ConfigLoader {
         return values;
     }
 
-    private static NodeConfig build(Map<ConfigKey, String> v) {
+    static NodeConfig build(Map<ConfigKey, String> v) {
         List<String> join = new ArrayList<>();
         for (String member : v.get(ConfigKey.JOIN).split(",")) {
             String m = member.trim();
@@ -146,8 +146,9 @@ public final class ConfigLoader {
                 Path.of(dataDir),
                 nonEmpty(ConfigKey.HTTP_HOST, v),
                 port(ConfigKey.HTTP_PORT, v.get(ConfigKey.HTTP_PORT), 0),
+                clusterName(v.get(ConfigKey.CLUSTER_NAME)),
                 nonEmpty(ConfigKey.CLUSTER_HOST, v),
-                port(ConfigKey.CLUSTER_PORT, v.get(ConfigKey.CLUSTER_PORT), 0),
+                port(ConfigKey.CLUSTER_PORT, v.get(ConfigKey.CLUSTER_PORT), 1),
                 join,
                 v.get(ConfigKey.NATS_URL).trim(),
                 number(ConfigKey.SEGMENT_BYTES, v, 1024, Long.MAX_VALUE),
@@ -156,6 +157,14 @@ public final class ConfigLoader {
                 number(ConfigKey.RETENTION_CHECK_MS, v, 10, Long.MAX_VALUE),
                 number(ConfigKey.MAX_WAIT_MS, v, 1, 3_600_000),
                 (int) number(ConfigKey.SUBSCRIBER_BATCH, v, 1, 100_000));
+    }
+
+    private static String clusterName(String raw) {
+        String name = raw.trim();
+        if (!name.matches("^[A-Za-z0-9_.-]{1,64}$")) {
+            throw new ConfigException("clusterName: '" + raw + "' must match ^[A-Za-z0-9_.-]{1,64}$");
+        }
+        return name;
     }
 
     private static String nonEmpty(ConfigKey key, Map<ConfigKey, String> v) {

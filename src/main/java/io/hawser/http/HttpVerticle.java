@@ -1,5 +1,6 @@
 package io.hawser.http;
 
+import io.hawser.cluster.ClusterMembership;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
 import io.hawser.metrics.HealthChecks;
@@ -23,14 +24,17 @@ public final class HttpVerticle extends AbstractVerticle {
     private final StreamCatalog catalog;
     private final Metrics metrics;
     private final HealthChecks health;
+    private final ClusterMembership membership;
     private final AtomicInteger boundPort;
 
     public HttpVerticle(NodeConfig config, StreamCatalog catalog, Metrics metrics, HealthChecks health,
+                        ClusterMembership membership,
                         AtomicInteger boundPort) {
         this.config = config;
         this.catalog = catalog;
         this.metrics = metrics;
         this.health = health;
+        this.membership = membership;
         this.boundPort = boundPort;
     }
 
@@ -43,7 +47,7 @@ public final class HttpVerticle extends AbstractVerticle {
         new SubscribeRoute(vertx, catalog, config).mount(router);
         // Port 0 = a free port; a negative port makes every instance share one random port (Vert.x port sharing).
         int port = config.httpPort() == 0 ? -1 : config.httpPort();
-        new OpsRoutes(config, metrics, health).mount(router, boundPort::get);
+        new OpsRoutes(metrics, health, membership).mount(router);
         router.errorHandler(404, ctx -> Responses.error(ctx.response(), new HawserException(ErrorCode.NOT_FOUND,
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.errorHandler(405, ctx -> Responses.error(ctx.response(), new HawserException(

@@ -1,6 +1,6 @@
 package io.hawser.http;
 
-import io.hawser.config.NodeConfig;
+import io.hawser.cluster.ClusterMembership;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
 import io.vertx.core.json.JsonArray;
@@ -10,23 +10,25 @@ import io.vertx.ext.web.Router;
 
 /** {@code /v1/cluster}, {@code /health/*} and {@code /metrics}. */
 final class OpsRoutes {
-    private final NodeConfig config;
     private final Metrics metrics;
     private final HealthChecks health;
+    private final ClusterMembership membership;
 
-    OpsRoutes(NodeConfig config, Metrics metrics, HealthChecks health) {
-        this.config = config;
+    OpsRoutes(Metrics metrics, HealthChecks health, ClusterMembership membership) {
         this.metrics = metrics;
         this.health = health;
+        this.membership = membership;
     }
 
-    void mount(Router router, java.util.function.IntSupplier httpPort) {
-        router.get("/v1/cluster").handler(ctx -> Responses.json(ctx.response(), 200, new JsonObject()
-                .put("nodes", new JsonArray().add(new JsonObject()
-                        .put("id", config.nodeId())
-                        .put("httpUrl", "http://" + config.httpHost() + ":" + httpPort.getAsInt())
-                        .put("alive", true)))
-                .put("controller", config.nodeId())));
+    void mount(Router router) {
+        router.get("/v1/cluster").handler(ctx -> {
+            JsonArray nodes = new JsonArray();
+            for (ClusterMembership.Node n : membership.nodes()) {
+                nodes.add(new JsonObject().put("id", n.id()).put("httpUrl", n.httpUrl()).put("alive", n.alive()));
+            }
+            Responses.json(ctx.response(), 200, new JsonObject().put("nodes", nodes)
+                    .put("controller", membership.controller()));
+        });
         router.get("/health/live").handler(ctx -> Responses.json(ctx.response(), 200,
                 new JsonObject().put("status", "live")));
         router.get("/health/ready").handler(ctx -> {

@@ -543,9 +543,9 @@ class PublishApiTest {
     @Test
     void batchesOverTheNodeLimitsAreRejectedWhole() {
         // a node with small batch limits (maxBatchBytes 64 KiB, maxBatchMessages 100)
-        try (TestNode small = TestNode.start(c -> new io.hawser.config.NodeConfig(c.nodeId(), c.dataDir(),
-                c.httpHost(), c.httpPort(), c.clusterHost(), c.clusterPort(), c.join(), c.natsUrl(), c.segmentBytes(),
-                64 * 1024, 100, c.retentionCheckMs(), c.maxWaitMs(), c.subscriberBatch()))) {
+        try (TestNode small = TestNode.start(c -> c.with(java.util.Map.of(
+                io.hawser.config.ConfigKey.MAX_BATCH_BYTES, Integer.toString(64 * 1024),
+                io.hawser.config.ConfigKey.MAX_BATCH_MESSAGES, "100")))) {
             HttpApi a = small.api();
             a.createStream("limits", 1);
             List<JsonObject> hundred = new ArrayList<>();

@@ -661,8 +661,9 @@ public abstract class PartitionLogContractTest {
         assertTrue(failures.isEmpty(), () -> "failures: " + failures.stream().map(Throwable::toString).toList());
         assertTrue(reads.get() > 10, "readers made progress: " + reads.get());
         assertEquals(total, log.endOffset());
+        // Whether retention removes anything here depends on how much compaction (racing with the appends) already
+        // removed, so only consistency is checked: the newest record survives and everything left reads back.
         log.enforceRetention(new RetentionPolicy(1_500, 0, 0));
-        assertTrue(log.startOffset() > 0);
         List<Record> remaining = readAll(log);
         assertFalse(remaining.isEmpty());
         assertEquals(total - 1, remaining.get(remaining.size() - 1).offset());

@@ -53,6 +53,8 @@ public final class ChildNode implements AutoCloseable {
                 "io.hawser.app.Main",
                 "--data-dir", dataDir.toString(),
                 "--http-port", Integer.toString(port),
+                "--cluster-port", Integer.toString(freePort()),
+                "--cluster-name", "test-" + java.util.UUID.randomUUID(),
                 "--node-id", nodeId));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.directory(dataDir.getParent().toFile()); // no conf/hawser.json of the project is picked up

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -24,6 +25,7 @@ public final class TestNode implements AutoCloseable {
     private final Path dataDir;
     private final boolean ownsDir;
     private final UnaryOperator<NodeConfig> customize;
+    private int clusterPort;
     private final HttpApi api;
     private volatile HawserNode node;
     private volatile int requestedPort;
@@ -61,12 +63,14 @@ public final class TestNode implements AutoCloseable {
     }
 
     public NodeConfig config() {
+        // Each node is its own one-node cluster: a unique cluster name and a free cluster port.
         return customize.apply(NodeConfig.defaults().withDataDir(dataDir).withHttpPort(requestedPort)
-                .withNodeId(NODE_ID));
+                .withNodeId(NODE_ID).withCluster("test-" + java.util.UUID.randomUUID(), clusterPort, List.of()));
     }
 
     private void startNode() {
         requestedPort = ChildNode.freePort();
+        clusterPort = ChildNode.freePort();
         try {
             node = HawserNode.start(config()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {

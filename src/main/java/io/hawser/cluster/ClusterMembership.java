@@ -1,0 +1,158 @@
+package io.hawser.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.hawser.config.NodeConfig;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * This node's membership of the Hazelcast cluster that carries Vert.x's clustered event bus: configuration (TCP/IP
+ * members from {@code join}, its own cluster name, loopback by default, multicast off, fast failure detection), the
+ * live members, and the controller (the oldest member).
+ *
+ * <p>Threading: {@link #join} blocks (Hazelcast start-up), call it off the event loops; the queries are thread-safe.
+ */
+public final class ClusterMembership {
+    private static final System.Logger LOG = System.getLogger(ClusterMembership.class.getName());
+    private static final String NODE_ID_ATTRIBUTE = "hawser.nodeId";
+    private static final String HTTP_URLS = "hawser.node-http-urls";
+
+    /** A node as {@code GET /v1/cluster} shows it. */
+    public record Node(String id, String httpUrl, boolean alive) {
+    }
+
+    private final NodeConfig config;
+    private final HazelcastInstance hazelcast;
+
+    private ClusterMembership(NodeConfig config, HazelcastInstance hazelcast) {
+        this.config = config;
+        this.hazelcast = hazelcast;
+    }
+
+    /**
+     * Starts Hazelcast and joins the cluster given by {@code config.join()} (none: a one-node cluster).
+     *
+     * @throws IllegalStateException when another live member already uses this node id
+     */
+    public static ClusterMembership join(NodeConfig config) {
+        HazelcastInstance hz = Hazelcast.newHazelcastInstance(hazelcastConfig(config));
+        ClusterMembership membership = new ClusterMembership(config, hz);
+        long sameId = hz.getCluster().getMembers().stream()
+                .filter(m -> config.nodeId().equals(m.getAttribute(NODE_ID_ATTRIBUTE))).count();
+        if (sameId > 1) {
+            hz.shutdown();
+            throw new IllegalStateException("another live cluster member already has node id '" + config.nodeId()
+                    + "'");
+        }
+        if (cpMembers(config) == 0) {
+            LOG.log(System.Logger.Level.WARNING, "fewer than 3 cluster members configured: the CP subsystem runs in "
+                    + "Hazelcast's unsafe mode (leader locks are not split-brain safe); run 3 or more nodes");
+        }
+        return membership;
+    }
+
+    static Config hazelcastConfig(NodeConfig c) {
+        Config hz = new Config();
+        hz.setClusterName(c.clusterName());
+        hz.setInstanceName("hawser-" + c.nodeId() + "-" + c.clusterPort()); // unique per JVM, readable in logs
+        hz.setProperty("hazelcast.logging.type", "jdk");
+        hz.setProperty("hazelcast.phone.home.enabled", "false");
+        hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        hz.setProperty("hazelcast.socket.bind.any", "false");
+        // Detect a frozen member after 10 s (5 s once split a healthy cluster); a killed one goes at once.
+        hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        hz.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, c.nodeId());
+        // Vert.x's cluster manager, given a ready Hazelcast instance, reads its own node id from this attribute.
+        hz.getMemberAttributeConfig().setAttribute("__vertx.nodeId", java.util.UUID.randomUUID().toString());
+
+        NetworkConfig network = hz.getNetworkConfig();
+        network.setPort(c.clusterPort()).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface(c.clusterHost());
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(members(c));
+
+        hz.getCPSubsystemConfig().setCPMemberCount(cpMembers(c));
+        // The maps Vert.x's clustered event bus keeps (as in vertx-hazelcast's default-cluster.xml).
+        hz.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        return hz;
+    }
+
+    private static List<String> members(NodeConfig c) {
+        Set<String> members = new LinkedHashSet<>(c.join());
+        members.add(c.clusterHost() + ":" + c.clusterPort());
+        return new ArrayList<>(members);
+    }
+
+    /** CP (Raft) needs 3 members; a smaller configured cluster runs CP in unsafe mode (0). */
+    private static int cpMembers(NodeConfig c) {
+        return members(c).size() >= 3 ? 3 : 0;
+    }
+
+    /** The Vert.x cluster manager over this membership's Hazelcast instance. */
+    public ClusterManager clusterManager() {
+        return new HazelcastClusterManager(hazelcast);
+    }
+
+    /** Publishes this node's HTTP address for {@code /v1/cluster}; blocking (a map write). */
+    public void advertiseHttpUrl(String httpUrl) {
+        httpUrls().put(config.nodeId(), httpUrl);
+    }
+
+    /** Live members first (oldest first), then nodes seen before that are not members now. */
+    public List<Node> nodes() {
+        Map<String, String> urls = Map.copyOf(httpUrls());
+        List<Node> nodes = new ArrayList<>();
+        Set<String> live = new LinkedHashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            String id = m.getAttribute(NODE_ID_ATTRIBUTE);
+            live.add(id);
+            nodes.add(new Node(id, urls.get(id), true));
+        }
+        urls.forEach((id, url) -> {
+            if (!live.contains(id)) {
+                nodes.add(new Node(id, url, false));
+            }
+        });
+        return nodes;
+    }
+
+    public int liveNodes() {
+        return hazelcast.getCluster().getMembers().size();
+    }
+
+    /** The oldest live member's node id. */
+    public String controller() {
+        Member oldest = hazelcast.getCluster().getMembers().iterator().next();
+        return oldest.getAttribute(NODE_ID_ATTRIBUTE);
+    }
+
+    private IMap<String, String> httpUrls() {
+        return hazelcast.getMap(HTTP_URLS);
+    }
+
+    /** Leaves the cluster; call after Vert.x has closed. Blocking. */
+    public void leave() {
+        hazelcast.shutdown();
+    }
+}
