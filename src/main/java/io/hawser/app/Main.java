@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
  * and closed) and exits 0. Exit 2 for a bad configuration, 1 when the node cannot start.
  */
 public final class Main {
+    /** Hazelcast logs every step of joining at INFO; warnings are what an operator needs. Held: JUL loggers are weak. */
+    private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
+
     private Main() {
     }
 
@@ -20,6 +23,7 @@ public final class Main {
             System.out.println(Usage.text());
             return;
         }
+        HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
         NodeConfig config;
         try {
             config = ConfigLoader.load(args, System.getenv(), Path.of(ConfigLoader.DEFAULT_CONFIG_FILE));
