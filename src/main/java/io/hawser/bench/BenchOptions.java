@@ -12,10 +12,11 @@ import java.util.Set;
 /**
  * The command line, parsed and validated once. {@code --quick} only changes defaults, so an
  * explicit flag always wins whatever its position. Every limit that bounds the run's time is
- * here, in one place, so the "full < 10 min, quick < 2 min" budget can be checked by reading it.
+ * here, in one place, so the "full < 15 min, quick < 3 min" budget can be checked by reading it.
  */
 final class BenchOptions {
-  static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay");
+  static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight");
+  static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight");
 
   final boolean quick;
   final Path jar;
@@ -43,6 +44,11 @@ final class BenchOptions {
   final long replayWarmupMessages;
   final int fsyncSamples;
   final Duration fsyncTimeout;
+  final Path natsServer; // null: look in PATH, /usr/sbin, /usr/bin
+  final List<Integer> natsPublishers; // nats-inflight: publishers (connections) ...
+  final List<Integer> natsInflight; // ... x messages in flight per publisher
+  final long natsSyncMaxMessages;
+  final long natsInflightMaxMessages;
 
   private BenchOptions(Map<String, String> given, Path home) {
     quick = given.containsKey("quick");
@@ -60,7 +66,7 @@ final class BenchOptions {
     clientThreads = (int) longOpt(given, "client-threads", 2, 1, 64);
     runDuration = seconds(given, "duration", quick ? 4 : 10);
     warmupDuration = seconds(given, "warmup", quick ? 1 : 2);
-    timeLimit = seconds(given, "time-limit", quick ? 120 : 600);
+    timeLimit = seconds(given, "time-limit", quick ? 170 : 840);
     readyTimeout = seconds(given, "ready-timeout", quick ? 40 : 60);
     requestTimeout = Duration.ofSeconds(10);
     loadTimeout = seconds(given, "load-timeout", quick ? 25 : 150);
@@ -73,6 +79,17 @@ final class BenchOptions {
     replayWarmupMessages = Math.min(messages, quick ? 50_000 : 200_000);
     fsyncSamples = 2000;
     fsyncTimeout = Duration.ofSeconds(10);
+    natsServer = given.containsKey("nats-server") ? Path.of(given.get("nats-server")) : null;
+    natsPublishers = intList(given, "nats-publishers", "1,4", 1, 64);
+    natsInflight = intList(given, "nats-inflight", "100,1000", 1, 10_000);
+    // As for HTTP, runs end at --duration; the caps only bound the disk one run fills on each side
+    // (~300-400 bytes a message; each run's stream is deleted afterwards).
+    natsSyncMaxMessages = quick ? 50_000 : 200_000;
+    natsInflightMaxMessages = quick ? 1_000_000 : 3_000_000;
+  }
+
+  boolean anyNatsWorkload() {
+    return workloads.stream().anyMatch(NATS_WORKLOADS::contains);
   }
 
   /** Parses {@code --key value} and {@code --key=value}; {@code home} anchors the default jar and out dir. */
@@ -116,7 +133,8 @@ final class BenchOptions {
   private static final Set<String> FLAGS = Set.of("quick", "allow-remote", "help");
   private static final Set<String> VALUED = Set.of("jar", "url", "messages", "size", "out", "data-parent",
       "runs", "workloads", "inflight", "batch-size", "batch-inflight", "client-threads",
-      "duration", "warmup", "time-limit", "ready-timeout", "load-timeout", "replay-timeout");
+      "duration", "warmup", "time-limit", "ready-timeout", "load-timeout", "replay-timeout",
+      "nats-server", "nats-publishers", "nats-inflight");
 
   static String usage() {
     return String.join("\n",
@@ -127,16 +145,24 @@ final class BenchOptions {
         "<out>/results-<timestamp>.json. Exit 0: all ran (PASS or MISS); 1: a workload FAILED;",
         "2: bad usage; 3: could not run (node did not start, ...); 4: time limit exceeded.",
         "",
-        "  --quick                fewer messages and runs (a smoke run, < 2 min)",
+        "NATS workloads (nats-sync, nats-inflight) start two nats-servers on loopback: a plain one for the",
+        "node's bridge (--nats-url) and one with JetStream (file storage, R1) to compare with; each run goes",
+        "to Hawser, then to JetStream, and the table prints both and the ratio. Skipped with a message",
+        "when nats-server is not found (PATH, /usr/sbin, /usr/bin) or with --url.",
+        "",
+        "  --quick                fewer messages and runs (a smoke run, < 3 min)",
         "  --jar FILE             node jar to start (default target/hawser.jar)",
         "  --url URL              use this running node instead of starting one (loopback only)",
         "  --allow-remote         let --url point to a non-loopback host",
         "  --messages N           messages loaded and replayed (default 1000000, quick 200000)",
         "  --size BYTES           payload size (default 256)",
-        "  --out DIR              results and node log (default bench-results)",
+        "  --out DIR              results, node and nats-server logs, JetStream store (default bench-results)",
         "  --data-parent DIR      parent of the node's temp data dir and the fsync probe (default --out)",
         "  --runs K               measured runs per workload, median reported (default 3, quick 1)",
         "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all)",
+        "  --nats-server FILE     nats-server binary (default: PATH, then /usr/sbin, /usr/bin)",
+        "  --nats-publishers LIST nats-inflight: publishers, one connection and thread each (default 1,4)",
+        "  --nats-inflight LIST   nats-inflight: messages in flight per publisher (default 100,1000)",
         "  --inflight N           requests in flight for 'inflight' (default 100), one connection each:",
         "                         HTTP/1.1 without pipelining carries one request per connection",
         "  --batch-size N         NDJSON lines per batch request (default 1000)",
@@ -144,7 +170,7 @@ final class BenchOptions {
         "  --client-threads N     client event loops (default 2)",
         "  --duration S           cap on one measured publish run (default 10, quick 4)",
         "  --warmup S             warm-up per publish workload (default 2, quick 1)",
-        "  --time-limit S         hard limit on the whole tool (default 600, quick 120)",
+        "  --time-limit S         hard limit on the whole tool (default 840, quick 170)",
         "  --ready-timeout S      wait for /health/ready (default 60, quick 40)",
         "  --load-timeout S       replay: loading the messages (default 150, quick 25)",
         "  --replay-timeout S     replay: one read of all messages (default 45, quick 15)");
@@ -166,6 +192,9 @@ final class BenchOptions {
     m.put("runDurationSec", runDuration.toSeconds());
     m.put("warmupSec", warmupDuration.toSeconds());
     m.put("timeLimitSec", timeLimit.toSeconds());
+    m.put("natsServer", natsServer == null ? null : natsServer.toString());
+    m.put("natsPublishers", natsPublishers);
+    m.put("natsInflightPerPublisher", natsInflight);
     return m;
   }
 
@@ -188,6 +217,31 @@ final class BenchOptions {
     Set<String> ordered = new LinkedHashSet<>(ALL_WORKLOADS);
     ordered.retainAll(chosen);
     return ordered;
+  }
+
+  /** A comma-separated list of whole numbers, each within [min, max], duplicates dropped, order kept. */
+  private static List<Integer> intList(Map<String, String> given, String key, String dflt, int min, int max) {
+    Set<Integer> values = new LinkedHashSet<>();
+    for (String part : given.getOrDefault(key, dflt).split(",")) {
+      String v = part.trim().replace("_", "");
+      if (v.isEmpty()) {
+        continue;
+      }
+      int n;
+      try {
+        n = Integer.parseInt(v);
+      } catch (NumberFormatException e) {
+        throw new UsageException("--" + key + " needs whole numbers separated by commas, got '" + part + "'");
+      }
+      if (n < min || n > max) {
+        throw new UsageException("--" + key + " values must be between " + min + " and " + max + ", got " + n);
+      }
+      values.add(n);
+    }
+    if (values.isEmpty()) {
+      throw new UsageException("--" + key + " is empty");
+    }
+    return List.copyOf(values);
   }
 
   private static Path path(Map<String, String> given, String key, Path dflt) {

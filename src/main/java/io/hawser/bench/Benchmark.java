@@ -32,6 +32,7 @@ public final class Benchmark {
 
   private final BenchOptions options;
   private NodeProcess node;
+  private NatsBench nats;
 
   private Benchmark(BenchOptions options) {
     this.options = options;
@@ -70,7 +71,7 @@ public final class Benchmark {
     long t0 = System.nanoTime();
     createDir(options.out);
     startWatchdog(options.timeLimit);
-    Runtime.getRuntime().addShutdownHook(new Thread(this::stopNode, "bench-stop-node"));
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "bench-stop-node"));
 
     MachineInfo machine = MachineInfo.detect();
     // Before the node starts, so its start-up I/O does not disturb the probe; same filesystem
@@ -82,17 +83,22 @@ public final class Benchmark {
         fsync.fsType()));
 
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+    // The bridge's nats-server must run before the node starts with --nats-url.
+    setNats(NatsBench.prepare(options, stamp));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.clientThreads).setWorkerPoolSize(2));
     List<WorkloadResult> results = new ArrayList<>();
+    NatsBench.NatsReport natsReport = null;
     String abortReason = null;
     String nodeDescription;
     Endpoint endpoint;
     try {
       if (options.url == null) {
         Path log = options.out.resolve("node-" + stamp + ".log");
-        node = NodeProcess.start(options.jar, options.dataParent, log);
+        List<String> extra = nats == null ? List.of() : nats.nodeArgs();
+        node = NodeProcess.start(options.jar, options.dataParent, log, extra);
         endpoint = node.endpoint();
-        nodeDescription = "started " + options.jar + " (pid " + node.pid() + ", -Xmx2g, R1) at " + endpoint + ", log " + log;
+        nodeDescription = "started " + options.jar + " (pid " + node.pid() + ", -Xmx2g, R1" + (extra.isEmpty() ? ""
+            : ", " + String.join(" ", extra)) + ") at " + endpoint + ", log " + log;
         Progress.say("started node pid " + node.pid() + " at " + endpoint + ", waiting for /health/ready");
       } else {
         endpoint = options.url;
@@ -117,6 +123,9 @@ public final class Benchmark {
       if (abortReason == null && node != null && !node.isAlive()) {
         abortReason = "the node " + node.exitDescription() + " during the benchmark; log tail:\n" + node.logTail(20);
       }
+      if (abortReason == null && nats != null) {
+        natsReport = nats.run(node, api, payload);
+      }
       api.close();
     } finally {
       try {
@@ -124,11 +133,11 @@ public final class Benchmark {
       } catch (BenchException e) {
         System.err.println("bench: warning: " + e.getMessage());
       }
-      stopNode();
+      stopAll();
     }
 
     Report report = new Report(started.toString(), (System.nanoTime() - t0) / 1e9, options, machine, fsync,
-        endpoint.toString(), nodeDescription, results, abortReason);
+        endpoint.toString(), nodeDescription, results, natsReport, abortReason);
     System.out.println(ResultTable.text(report));
     Path json = options.out.resolve("results-" + stamp + ".json");
     try {
@@ -199,6 +208,9 @@ public final class Benchmark {
           all.add(new ReplayWorkload(options, api, driver, reader, payload,
               Target.rateAtLeast(300_000, "JetStream 2.9 ordered replay ~180k msg/s", 180_000)));
           break;
+        case "nats-sync":
+        case "nats-inflight":
+          break; // run by NatsBench after the HTTP workloads
         default:
           throw new IllegalStateException("unknown workload " + id);
       }
@@ -224,9 +236,17 @@ public final class Benchmark {
         + (status == -1 ? "no answer" : "HTTP " + status) + ")");
   }
 
-  private synchronized void stopNode() {
+  private synchronized void setNats(NatsBench n) {
+    nats = n;
+  }
+
+  /** The node first (so its bridge does not spend its last seconds reconnecting), then the nats-servers. */
+  private synchronized void stopAll() {
     if (node != null) {
       node.stop();
+    }
+    if (nats != null) {
+      nats.stop();
     }
   }
 

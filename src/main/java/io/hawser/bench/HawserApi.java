@@ -48,11 +48,19 @@ final class HawserApi {
    * and created again.
    */
   void createFreshStream(String name) {
+    createFreshStream(name, null);
+  }
+
+  /** The same, capturing NATS {@code subject} through the node's bridge when it is not null. */
+  void createFreshStream(String name, String subject) {
     JsonObject config = new JsonObject()
         .put("name", name)
         .put("partitions", 1)
         .put("replicationFactor", 1)
         .put("ackPolicy", "leader");
+    if (subject != null) {
+      config.put("subject", subject);
+    }
     Response r = call(HttpMethod.POST, "/v1/streams", config.toBuffer(), ADMIN_TIMEOUT);
     if (r.status() == 201) {
       return;

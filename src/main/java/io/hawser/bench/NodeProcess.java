@@ -39,8 +39,11 @@ final class NodeProcess {
     this.clusterPort = clusterPort;
   }
 
-  /** Starts {@code java -Xmx2g -jar jar --node-id bench ...} with the flags of API.md "Running a node". */
-  static NodeProcess start(Path jar, Path dataParent, Path logFile) {
+  /**
+   * Starts {@code java -Xmx2g -jar jar --node-id bench ...} with the flags of API.md "Running a node", plus
+   * {@code extraArgs} (e.g. {@code --nats-url nats://127.0.0.1:P} for the NATS workloads).
+   */
+  static NodeProcess start(Path jar, Path dataParent, Path logFile, List<String> extraArgs) {
     if (!Files.isRegularFile(jar)) {
       throw new BenchException("node jar not found: " + jar.toAbsolutePath()
           + " (build it with: mvn -q -o -DskipTests package, or pass --jar / --url)");
@@ -55,13 +58,14 @@ final class NodeProcess {
       throw new BenchException("cannot prepare the node: " + e.getMessage(), e);
     }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "-Xmx2g", "-jar", jar.toAbsolutePath().toString(),
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx2g", "-jar", jar.toAbsolutePath().toString(),
         "--node-id", "bench",
         "--data-dir", dataDir.toAbsolutePath().toString(),
         "--http-host", "127.0.0.1",
         "--http-port", Integer.toString(ports[0]),
         "--cluster-host", "127.0.0.1",
-        "--cluster-port", Integer.toString(ports[1]));
+        "--cluster-port", Integer.toString(ports[1])));
+    cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(logFile.toFile());
@@ -170,7 +174,7 @@ final class NodeProcess {
   }
 
   /** Binds all at once so the ports differ; a tiny race with other processes remains and is accepted. */
-  private static int[] freeLoopbackPorts(int n) throws IOException {
+  static int[] freeLoopbackPorts(int n) throws IOException {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       int[] ports = new int[n];

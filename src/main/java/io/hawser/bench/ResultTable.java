@@ -38,6 +38,9 @@ final class ResultTable {
 
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
+    if (r.results().isEmpty()) {
+      sb.append("(no HTTP workload selected)\n");
+    }
     for (WorkloadResult w : r.results()) {
       boolean failed = w.verdict() == WorkloadResult.Verdict.FAILED;
       rows.add(new String[] {
@@ -49,7 +52,9 @@ final class ResultTable {
           w.target().label(),
           w.verdict().name()});
     }
-    appendAligned(sb, rows);
+    if (!r.results().isEmpty()) {
+      appendAligned(sb, rows, i -> i > 0 && i < 7);
+    }
 
     for (WorkloadResult w : r.results()) {
       if (w.reason() != null) {
@@ -58,6 +63,13 @@ final class ResultTable {
     }
     if (r.abortReason() != null) {
       sb.append("\nABORTED: ").append(r.abortReason());
+    }
+    if (r.nats() != null) {
+      sb.append("\n\n");
+      NatsTable.text(sb, r.nats(), r.options());
+    }
+    if (r.results().isEmpty()) {
+      return sb.toString();
     }
     sb.append("\n\nAnchors from DESIGN.md section 4 (written numbers, not measured in this run):\n");
     for (WorkloadResult w : r.results()) {
@@ -126,11 +138,12 @@ final class ResultTable {
         .put("endpoint", r.endpoint())
         .put("node", r.node())
         .put("workloads", workloads)
+        .put("nats", r.nats() == null ? null : NatsTable.json(r.nats()))
         .put("aborted", r.abortReason())
         .put("failed", r.anyFailed());
   }
 
-  private static JsonObject latency(LatencyRecorder.LatencySummary l) {
+  static JsonObject latency(LatencyRecorder.LatencySummary l) {
     if (!l.present()) {
       return null;
     }
@@ -138,8 +151,9 @@ final class ResultTable {
         .put("p99", num(l.p99Ms())).put("max", num(l.maxMs()));
   }
 
-  private static void appendAligned(StringBuilder sb, List<String[]> rows) {
-    int[] width = new int[HEADER.length];
+  /** A Markdown-style table, columns padded to their widest cell; {@code numeric} columns are right-aligned. */
+  static void appendAligned(StringBuilder sb, List<String[]> rows, java.util.function.IntPredicate numeric) {
+    int[] width = new int[rows.get(0).length];
     for (String[] row : rows) {
       for (int i = 0; i < row.length; i++) {
         width[i] = Math.max(width[i], row[i].length());
@@ -149,8 +163,7 @@ final class ResultTable {
       String[] row = rows.get(r);
       sb.append('|');
       for (int i = 0; i < row.length; i++) {
-        boolean numeric = i > 0 && i < 7;
-        String cell = numeric ? pad(row[i], width[i], true) : pad(row[i], width[i], false);
+        String cell = pad(row[i], width[i], numeric.test(i));
         sb.append(' ').append(cell).append(" |");
       }
       sb.append('\n');
@@ -169,11 +182,11 @@ final class ResultTable {
     return right ? fill + s : s + fill;
   }
 
-  private static String ms(double v) {
+  static String ms(double v) {
     return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static String grouped(long v) {
+  static String grouped(long v) {
     return String.format(Locale.ROOT, "%,d", v);
   }
 
@@ -196,7 +209,7 @@ final class ResultTable {
   }
 
   /** JSON has no NaN: absent numbers are null; 3 decimals is below any precision we measure. */
-  private static Double num(double v) {
+  static Double num(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0;
   }
 }

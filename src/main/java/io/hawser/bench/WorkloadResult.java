@@ -39,7 +39,7 @@ record WorkloadResult(String id, String title, Target target, List<RunResult> ru
   }
 
   /** Median; NaN-only inputs (no latency for replay) give NaN. */
-  private static double median(double[] values) {
+  static double median(double[] values) {
     double[] v = Arrays.stream(values).filter(d -> !Double.isNaN(d)).sorted().toArray();
     if (v.length == 0) {
       return Double.NaN;

@@ -65,6 +65,10 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
     private final Map<String, Republisher> republishers = new HashMap<>();
     private volatile Connection connection;
     private volatile boolean connected;
+    private static final long PROBE_TIMEOUT_NANOS = 5_000_000_000L;
+    private final String probeSubject = "_hawser.probe." + java.util.UUID.randomUUID();
+    private volatile long probeReceived;
+    private volatile long probeSentAt;
     private Dispatcher dispatcher;
     private Counter captured;
     private Counter replies;
@@ -92,9 +96,9 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
                 .register(registry);
         republished = Counter.builder("hawser.nats.republished").description("Committed messages republished")
                 .register(registry);
-        Gauge.builder("hawser.nats.connected", () -> connected ? 1 : 0)
+        Gauge.builder("hawser.nats.connected", () -> healthy() ? 1 : 0)
                 .description("1 while the NATS bridge is connected").register(registry);
-        health.register("nats", false, () -> connected);
+        health.register("nats", false, this::healthy);
 
         Options options = new Options.Builder()
                 .server(config.natsUrl())
@@ -107,7 +111,10 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
                 .errorListener(new QuietErrors())
                 .build();
         vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.STREAMS_CHANGED, m -> reconcile());
-        vertx.setPeriodic(2000, id -> reconcile());
+        vertx.setPeriodic(2000, id -> {
+            reconcile();
+            watchdog();
+        });
         vertx.executeBlocking(() -> {
             Nats.connectAsynchronously(options, true);
             return null;
@@ -117,11 +124,13 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
     private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
         connected = conn.getStatus() == Connection.Status.CONNECTED;
         LOG.log(System.Logger.Level.INFO, "NATS bridge " + event.getEvent() + " (" + config.natsUrl() + ")");
-        if (event == ConnectionListener.Events.CONNECTED) {
+        // When NATS was down at start, jnats reports the first successful connect as RECONNECTED.
+        if (event == ConnectionListener.Events.CONNECTED || event == ConnectionListener.Events.RECONNECTED) {
             context.runOnContext(v -> {
                 if (connection == null) {
                     connection = conn;
                     dispatcher = conn.createDispatcher();
+                    dispatcher.subscribe(probeSubject, m -> probeReceived = System.nanoTime());
                     reconcile();
                 }
             });
@@ -169,6 +178,43 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
             r.start();
             return r;
         }));
+    }
+
+    /**
+     * After a reconnect, jnats 2.24.1 can leave its writer stuck (nats-io/nats.java#1522): pings are answered so the
+     * connection looks healthy, but nothing else is sent, replies included. The bridge publishes a probe to itself
+     * every 2 s; when one has not come back within {@value #PROBE_TIMEOUT_NANOS} ns it forces a reconnect.
+     */
+    private void watchdog() {
+        Connection nc = connection;
+        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            probeSentAt = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        boolean answered = probeReceived >= probeSentAt;
+        if (probeSentAt != 0 && !answered && now - probeSentAt > PROBE_TIMEOUT_NANOS) {
+            LOG.log(System.Logger.Level.WARNING, "NATS bridge: own probe not delivered for 5 s; forcing a reconnect");
+            probeSentAt = 0;
+            vertx.executeBlocking(() -> {
+                nc.forceReconnect();
+                return null;
+            }, false);
+            return;
+        }
+        if (probeSentAt == 0 || answered) {
+            probeSentAt = now;
+            try {
+                nc.publish(probeSubject, new byte[0]);
+            } catch (IllegalStateException e) {
+                probeSentAt = 0;
+            }
+        }
+    }
+
+    private boolean healthy() {
+        return connected && (probeSentAt == 0 || probeReceived >= probeSentAt
+                || System.nanoTime() - probeSentAt <= PROBE_TIMEOUT_NANOS);
     }
 
     /** Runs on the jnats dispatcher thread: translate and queue, never block. */

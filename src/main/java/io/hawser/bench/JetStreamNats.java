@@ -1,0 +1,196 @@
+package io.hawser.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * NATS JetStream as the reference: each run gets a fresh stream {@code b1-<run>} (file storage, R1, subject
+ * {@code js.b1.<run>}), created and deleted through {@link JetStreamManagement}; publishers use
+ * {@link JetStream#publishAsync} (window) or {@link JetStream#publish} (sync) and check each {@link PublishAck}:
+ * right stream, not a duplicate, its sequence (checked for gaps and duplicates like Hawser's offsets).
+ */
+final class JetStreamNats implements NatsSystem {
+  static final String DURABILITY =
+      "acks before fsync: nats-server 2.9 syncs its file store every 2 min by default (lazy); file storage, R1";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+
+  private final NatsServerProcess server;
+  private final JetStreamOptions jsOptions;
+  private final Connection admin;
+  private final JetStreamManagement jsm;
+  private String stream;
+  private String subject;
+
+  JetStreamNats(NatsServerProcess server, Duration requestTimeout) {
+    this.server = server;
+    this.jsOptions = JetStreamOptions.builder().requestTimeout(requestTimeout).build();
+    this.admin = NatsSystem.connect(server.url(), "bench-jetstream-admin");
+    try {
+      this.jsm = admin.jetStreamManagement(jsOptions);
+    } catch (IOException e) {
+      NatsSystem.closeQuietly(admin);
+      throw new BenchException("JetStream management: " + e.getMessage(), e);
+    }
+    awaitJetStream();
+  }
+
+  /** JetStream answers its API only once it has set up its store; wait for the account info to answer. */
+  private void awaitJetStream() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      try {
+        jsm.getAccountStatistics();
+        return;
+      } catch (IOException | JetStreamApiException | RuntimeException e) {
+        last = NatsSystem.describe(e);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchException("interrupted");
+      }
+    }
+    NatsSystem.closeQuietly(admin);
+    throw new BenchException("JetStream at " + server.url() + " did not answer within " + READY_TIMEOUT.toSeconds()
+        + " s (last: " + last + "); log " + server.logFile() + ":\n" + server.logTail(10));
+  }
+
+  @Override
+  public String name() {
+    return "JetStream";
+  }
+
+  @Override
+  public String key() {
+    return "jetstream";
+  }
+
+  @Override
+  public String durability() {
+    return DURABILITY;
+  }
+
+  @Override
+  public List<ResourceMonitor.Watched> serverProcesses() {
+    return List.of(new ResourceMonitor.Watched("jetstream nats-server", server.pid(), true));
+  }
+
+  @Override
+  public String deathNotice() {
+    return server.isAlive() ? null
+        : "the JetStream nats-server " + server.exitDescription() + "; log tail:\n" + server.logTail(10);
+  }
+
+  @Override
+  public void prepare(String runKey) {
+    String name = "b1-" + runKey;
+    String s = "js.b1." + runKey;
+    StreamConfiguration config = StreamConfiguration.builder()
+        .name(name)
+        .subjects(s)
+        .storageType(StorageType.File)
+        .replicas(1)
+        .build();
+    try {
+      jsm.addStream(config);
+    } catch (IOException | JetStreamApiException e) {
+      throw new BenchException("JetStream addStream " + name + ": " + NatsSystem.describe(e), e);
+    }
+    stream = name;
+    subject = s;
+    // Same as on the Hawser side: one acked publish before the clock starts.
+    Publisher probe = openPublisher(-1);
+    try {
+      probe.sendSync(new byte[] {'p'});
+    } finally {
+      probe.close();
+    }
+  }
+
+  @Override
+  public Publisher openPublisher(int index) {
+    String st = stream;
+    String s = subject;
+    Connection conn = NatsSystem.connect(server.url(), "bench-jetstream-" + (index < 0 ? "probe" : index));
+    JetStream js;
+    try {
+      js = conn.jetStream(jsOptions);
+    } catch (IOException e) {
+      NatsSystem.closeQuietly(conn);
+      throw new BenchException("JetStream context: " + e.getMessage(), e);
+    }
+    return new Publisher() {
+      @Override
+      public void send(byte[] payload, Ack ack) {
+        js.publishAsync(s, payload).whenComplete((pa, error) -> {
+          if (error != null) {
+            ack.failed(NatsSystem.describe(error));
+            return;
+          }
+          String problem = check(pa, st);
+          if (problem != null) {
+            ack.failed(problem);
+          } else {
+            ack.acked(pa.getSeqno());
+          }
+        });
+      }
+
+      @Override
+      public long sendSync(byte[] payload) {
+        PublishAck pa;
+        try {
+          pa = js.publish(s, payload);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+          throw new BenchException(NatsSystem.describe(e), e);
+        }
+        String problem = check(pa, st);
+        if (problem != null) {
+          throw new BenchException(problem);
+        }
+        return pa.getSeqno();
+      }
+
+      @Override
+      public void close() {
+        NatsSystem.closeQuietly(conn);
+      }
+    };
+  }
+
+  private static String check(PublishAck pa, String stream) {
+    if (!stream.equals(pa.getStream())) {
+      return "PubAck names stream " + pa.getStream() + ", expected " + stream;
+    }
+    if (pa.isDuplicate()) {
+      return "PubAck says duplicate (seq " + pa.getSeqno() + ")";
+    }
+    return null;
+  }
+
+  @Override
+  public void cleanup(String runKey) {
+    try {
+      jsm.deleteStream("b1-" + runKey);
+    } catch (IOException | JetStreamApiException | RuntimeException e) {
+      System.err.println("bench: warning: could not delete JetStream stream b1-" + runKey + ": "
+          + NatsSystem.describe(e));
+    }
+  }
+
+  @Override
+  public void close() {
+    NatsSystem.closeQuietly(admin);
+  }
+}
