@@ -77,6 +77,9 @@ public final class ClusterMembership {
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
         hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        // Leaving waits for Hazelcast's own data to migrate; bound it (the default is 600 s, and a CP group that
+        // already lost members can never finish). Hawser's data is in its partition logs, not in Hazelcast.
+        hz.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
         hz.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, c.nodeId());
         // Vert.x's cluster manager, given a ready Hazelcast instance, reads its own node id from this attribute.
         hz.getMemberAttributeConfig().setAttribute("__vertx.nodeId", java.util.UUID.randomUUID().toString());
