@@ -3,6 +3,7 @@ package io.hawser.nats;
 import io.hawser.nats.Nats.Ack;
 import io.hawser.nats.Nats.Outcome;
 import io.hawser.testkit.Await;
+import io.hawser.testkit.ChildNode;
 import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.NatsServer;
 import io.hawser.testkit.TestNode;
@@ -50,7 +51,7 @@ class NatsOutageIT {
     private Path root;
     private Path dataDir;
     private NatsServer nats;
-    private BridgeChildNode hawser;
+    private ChildNode hawser;
     /**
      * The publishers' connection. Replaced by a new one once nats-server is back: jnats 2.24.1 can leave a
      * reconnected connection unable to send (nats-io/nats.java#1522: the writer stays in reconnect mode), and this
@@ -97,7 +98,7 @@ class NatsOutageIT {
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void successRepliesAreStoredThroughNatsAndNodeCrashes() throws Exception {
         nats = NatsServer.start();
-        hawser = BridgeChildNode.start(dataDir, "outage-node", nats.url());
+        hawser = ChildNode.start(dataDir, "outage-node", "--nats-url", nats.url());
         HttpApi api = hawser.api();
         api.createStream(new JsonObject().put("name", STREAM).put("subject", "outage.>").put("ackPolicy", "leader"));
         client = Nats.connect(nats.url());
@@ -158,7 +159,7 @@ class NatsOutageIT {
             }
             int successesWhileDead = publishers.successes.get();
 
-            hawser = BridgeChildNode.start(dataDir, "outage-node", nats.url());
+            hawser = ChildNode.start(dataDir, "outage-node", "--nats-url", nats.url());
             HttpApi api2 = hawser.api();
             publishers.awaitSuccesses(successesWhileDead + 1, Duration.ofSeconds(15),
                     "after the node restarted");
@@ -179,7 +180,7 @@ class NatsOutageIT {
     void nodeStartedWhileNatsIsDownCapturesOnceNatsComesUp() throws Exception {
         nats = NatsServer.start();
         nats.stop(); // the port is known, nothing listens on it
-        hawser = BridgeChildNode.start(dataDir, "late-nats-node", nats.url());
+        hawser = ChildNode.start(dataDir, "late-nats-node", "--nats-url", nats.url());
         HttpApi api = hawser.api();
         assertEquals(Boolean.FALSE, Nats.healthNatsConnected(api), () -> api.get("/health/ready").describe());
         api.createStream(new JsonObject().put("name", STREAM).put("subject", "late.>"));
@@ -205,7 +206,7 @@ class NatsOutageIT {
         nats = NatsServer.start();
         client = Nats.connect(nats.url());
         RepublishTest.Received received = new RepublishTest.Received(client, "out.rpk");
-        hawser = BridgeChildNode.start(dataDir, "republish-node", nats.url());
+        hawser = ChildNode.start(dataDir, "republish-node", "--nats-url", nats.url());
         hawser.api().createStream(new JsonObject().put("name", "rpk").put("republish", "out.rpk")
                 .put("ackPolicy", "leader"));
 
@@ -237,7 +238,7 @@ class NatsOutageIT {
         publisher.join(30_000);
         int beforeCrash = received.size();
 
-        hawser = BridgeChildNode.start(dataDir, "republish-node", nats.url());
+        hawser = ChildNode.start(dataDir, "republish-node", "--nats-url", nats.url());
         HttpApi api = hawser.api();
         for (int i = 0; i < 100; i++) {
             api.publish("rpk", "ack=leader", "after-" + i, Map.of()).expect(201);

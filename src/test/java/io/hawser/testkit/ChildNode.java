@@ -43,8 +43,11 @@ public final class ChildNode implements AutoCloseable {
         pump.start();
     }
 
-    /** Starts {@code Main --data-dir dir --http-port <free> --node-id id} and waits until it is ready. */
-    public static ChildNode start(Path dataDir, String nodeId) {
+    /**
+     * Starts {@code Main --data-dir dir --http-port <free> --node-id id [extraArgs]} (its own cluster name and port)
+     * and waits until it is ready.
+     */
+    public static ChildNode start(Path dataDir, String nodeId, String... extraArgs) {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -56,6 +59,7 @@ public final class ChildNode implements AutoCloseable {
                 "--cluster-port", Integer.toString(freePort()),
                 "--cluster-name", "test-" + java.util.UUID.randomUUID(),
                 "--node-id", nodeId));
+        command.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.directory(dataDir.getParent().toFile()); // no conf/hawser.json of the project is picked up
         pb.environment().keySet().removeIf(k -> k.startsWith("HAWSER_"));
