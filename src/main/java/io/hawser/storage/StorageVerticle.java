@@ -161,6 +161,12 @@ public final class StorageVerticle extends AbstractVerticle {
         long deadline = System.nanoTime() + r.waitMs() * 1_000_000L;
         vertx.executeBlocking(() -> startOffset(leader, r), false)
                 .compose(from -> readUntil(leader, r, from, deadline))
+                // "earliest" means wherever the log starts when the read runs, even if retention moved it meanwhile
+                .recover(failure -> r.fromOffset() == Messages.Read.EARLIEST
+                        && Failures.toHawser(failure).code() == ErrorCode.OFFSET_OUT_OF_RANGE
+                        ? vertx.executeBlocking(() -> leader.log().startOffset(), false)
+                                .compose(from -> readUntil(leader, r, from, deadline))
+                        : Future.failedFuture(failure))
                 .onComplete(result -> {
                     message.reply(result);
                     metrics.delivered(r.stream(), result.messages().size());
