@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RepublishTest {
     private static final Duration DELIVERED = Duration.ofSeconds(30);
 
+    private static BridgeFixture bridge;
     private static NatsServer nats;
     private static TestNode node;
     private static HttpApi api;
@@ -48,35 +49,17 @@ class RepublishTest {
 
     @BeforeAll
     static void start() {
-        nats = NatsServer.start();
-        try {
-            node = TestNode.start(c -> c.withNatsUrl(nats.url()));
-            api = node.api();
-            nc = Nats.connect(nats.url());
-        } catch (RuntimeException | Error e) {
-            stop();
-            throw e;
-        }
+        bridge = BridgeFixture.start();
+        nats = bridge.nats();
+        node = bridge.node();
+        api = bridge.api();
+        nc = bridge.nc();
     }
 
     @AfterAll
     static void stop() {
-        try {
-            if (nc != null) {
-                nc.close();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                if (node != null) {
-                    node.close();
-                }
-            } finally {
-                if (nats != null) {
-                    nats.close();
-                }
-            }
+        if (bridge != null) {
+            bridge.close();
         }
     }
 
