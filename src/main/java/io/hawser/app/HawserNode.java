@@ -1,6 +1,10 @@
 package io.hawser.app;
 
+import io.hawser.bus.Addresses;
 import io.hawser.bus.Messages;
+import io.hawser.cluster.ClusterMetadata;
+import io.hawser.cluster.LeaderElector;
+import io.hawser.partition.LeaseTable;
 import io.hawser.cluster.ClusterMembership;
 import io.hawser.cluster.ControllerVerticle;
 import io.hawser.cluster.StreamCatalog;
@@ -37,6 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A running Hawser node: Vert.x plus its verticles over one data directory. */
 public final class HawserNode {
     private static final System.Logger LOG = System.getLogger(HawserNode.class.getName());
+    /** A leader acknowledges only within this long of its last confirmed lock check (renewed every 0.4 s). */
+    private static final long LEASE_MS = 2_000;
 
     private final NodeConfig config;
     private final Vertx vertx;
@@ -47,6 +53,8 @@ public final class HawserNode {
     private final AtomicBoolean ready = new AtomicBoolean();
     private final HealthChecks health = new HealthChecks();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ClusterMetadata metadata;
+    private volatile LeaderElector elector;
 
     private HawserNode(NodeConfig config, Vertx vertx, FileLock dataDirLock, ClusterMembership membership) {
         this.config = config;
@@ -99,20 +107,29 @@ public final class HawserNode {
     private Future<Void> deploy(Metrics metrics) {
         StreamCatalog catalog;
         try {
-            catalog = StreamCatalog.open(config.dataDir().resolve("streams.json"));
+            catalog = StreamCatalog.open(config.dataDir().resolve("streams.json"), config.nodeId());
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
+        LeaseTable leases = new LeaseTable();
         httpPort.set(config.httpPort());
         health.register("partitionsLoaded", true, ready::get);
         Clock clock = Clock.systemUTC();
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        return deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
-                        new HawserMetrics(metrics.registry())))
+        return vertx.executeBlocking(() -> {
+                    metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged);
+                    return null;
+                })
+                .compose(v -> deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
+                        new HawserMetrics(metrics.registry()), leases,
+                        (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr))))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
-                // Partitions are hosted on one node until replication across nodes lands (docs/replication.md),
-                // so a replication factor above 1 cannot be honoured yet, however many members are live.
-                .compose(v -> deploy(new ControllerVerticle(catalog, () -> 1)))
+                .compose(v -> deploy(new ControllerVerticle(metadata, catalog, membership)))
+                .compose(v -> vertx.executeBlocking(() -> {
+                    elector = new LeaderElector(membership, metadata, catalog, vertx, leases, LEASE_MS);
+                    awaitLeaders(catalog, 10_000);
+                    return null;
+                }).<Void>mapEmpty())
                 .compose(v -> config.natsUrl().isEmpty() ? Future.<Void>succeededFuture()
                         : deploy(new NatsBridgeVerticle(config, catalog, metrics.registry(), health)))
                 .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, membership, httpPort)))
@@ -133,6 +150,34 @@ public final class HawserNode {
                     LOG.log(System.Logger.Level.INFO, "Hawser node " + config.nodeId() + " ready on http://"
                             + config.httpHost() + ":" + httpPort.get() + " (data in " + config.dataDir() + ")");
                 });
+    }
+
+    /**
+     * Waits (bounded) until every partition has a live leader, so a node reports ready only once the partitions it
+     * can lead are led. Blocking.
+     */
+    private void awaitLeaders(StreamCatalog catalog, long maxMs) throws InterruptedException {
+        long deadline = System.nanoTime() + maxMs * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            java.util.Set<String> live = new java.util.HashSet<>(membership.liveNodeIds());
+            boolean allLed = catalog.entries().stream().filter(e -> !e.deleted())
+                    .flatMap(e -> e.partitions().stream())
+                    .allMatch(p -> p.leader() != null && live.contains(p.leader()));
+            if (allLed) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        LOG.log(System.Logger.Level.WARNING, "some partitions still have no leader; serving the others");
+    }
+
+    /** A stream's metadata changed (on a Hazelcast thread): storage reconciles, the elector looks again. */
+    private void metadataChanged(String stream) {
+        vertx.eventBus().publish(Addresses.STREAMS_CHANGED, new Messages.StreamName(stream));
+        LeaderElector e = elector;
+        if (e != null) {
+            e.wakeUp();
+        }
     }
 
     private Future<Void> deploy(io.vertx.core.Verticle verticle) {
@@ -168,7 +213,19 @@ public final class HawserNode {
             return Future.succeededFuture();
         }
         ready.set(false);
-        Future<Void> chain = Future.succeededFuture();
+        // Hand every led partition to an in-sync follower first, so a rolling restart only pauses publishers.
+        // Off Vert.x (no context): the chain below must still complete after Vert.x stopped its event loops.
+        Future<Void> chain = Future.fromCompletionStage(java.util.concurrent.CompletableFuture.runAsync(() -> {
+            LeaderElector e = elector;
+            if (e != null) {
+                e.handOver(5_000);
+                e.close();
+            }
+            ClusterMetadata m = metadata;
+            if (m != null) {
+                m.close();
+            }
+        }));
         List<String> reversed = new ArrayList<>(deployments);
         java.util.Collections.reverse(reversed);
         for (String id : reversed) {

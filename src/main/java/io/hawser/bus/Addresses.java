@@ -29,6 +29,27 @@ public final class Addresses {
     /** Published (not sent) by the controller after a stream was created, patched or deleted: {@link Messages.StreamName}. */
     public static final String STREAMS_CHANGED = "hawser.control.changed";
 
+    /** {@link Messages.Lead} -> {@link Messages.Leading}. */
+    public static final String STORAGE_LEAD = "hawser.storage.lead";
+    /** {@link Messages.Follow} -> {@link Messages.Done}. */
+    public static final String STORAGE_FOLLOW = "hawser.storage.follow";
+    /** {@link Messages.HandOver} -> {@link Messages.HandOverReady}. */
+    public static final String STORAGE_HAND_OVER = "hawser.storage.handover";
+    /** {@link Messages.ReplicaCheck} -> {@link Messages.ReplicaEligibility}. */
+    public static final String STORAGE_REPLICA_CHECK = "hawser.storage.replica-check";
+
+    /**
+     * The cluster-wide address of a node-local service on node {@code nodeId}: requests forwarded to the node that
+     * leads a partition, or to the controller. {@code local} is one of the node-local addresses above; the same
+     * message types apply, plus {@link #FETCH}.
+     */
+    public static String onNode(String nodeId, String local) {
+        return "hawser.node." + nodeId + "." + local;
+    }
+
+    /** Only as {@code onNode(leader, FETCH)}: {@link Messages.Fetch} -> {@link Messages.FetchResult}. */
+    public static final String FETCH = "hawser.replication.fetch";
+
     private Addresses() {
     }
 }

@@ -1,6 +1,7 @@
 package io.hawser.bus;
 
 import io.hawser.model.AckPolicy;
+import io.hawser.partition.FetchAnswer;
 import io.hawser.model.PartitionStatus;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
@@ -89,21 +90,68 @@ public final class Messages {
     public record Done() {
     }
 
+    /**
+     * A follower's fetch from its partition leader (replication). {@code fetchOffset} is the follower's durable log
+     * end; {@code lastFetchedEpoch} the epoch of its last record (-1 when empty), for the divergence check.
+     */
+    public record Fetch(String stream, int partition, String replica, long leaderEpoch, long fetchOffset,
+                        int lastFetchedEpoch, int maxBytes, long waitMs) {
+    }
+
+    public record FetchResult(FetchAnswer answer) {
+    }
+
+    /** Elector to storage: this node holds the partition's lock; lead it at an epoch of at least {@code minEpoch}. */
+    public record Lead(String stream, int partition, long minEpoch) {
+    }
+
+    /** Storage to elector: the epoch this node now leads the partition at. */
+    public record Leading(long epoch) {
+    }
+
+    /** Elector to storage: leadership of the partition is lost or given up; follow the current leader. */
+    public record Follow(String stream, int partition) {
+    }
+
+    /** Elector to storage: stop taking appends and wait (bounded) until an in-sync follower has everything. */
+    public record HandOver(String stream, int partition, long waitMs) {
+    }
+
+    /** Storage to elector: the in-sync followers that have every record (best candidates), possibly none. */
+    public record HandOverReady(List<String> caughtUp) {
+    }
+
+    /** Elector to storage: may this node's replica lead (loaded, verified log)? */
+    public record ReplicaCheck(String stream, int partition) {
+    }
+
+    public record ReplicaEligibility(boolean eligible, String reason) {
+    }
+
     /** Registers the codec of every message type on a node's event bus. Call once per Vert.x instance. */
     public static void registerCodecs(EventBus bus) {
-        LocalCodec.register(bus, Publish.class);
-        LocalCodec.register(bus, PublishResult.class);
-        LocalCodec.register(bus, Append.class);
-        LocalCodec.register(bus, Read.class);
-        LocalCodec.register(bus, ReadResult.class);
-        LocalCodec.register(bus, StreamName.class);
-        LocalCodec.register(bus, StreamConfigMessage.class);
-        LocalCodec.register(bus, StreamCreated.class);
-        LocalCodec.register(bus, StreamPatch.class);
-        LocalCodec.register(bus, PartitionStatuses.class);
-        LocalCodec.register(bus, CursorPut.class);
-        LocalCodec.register(bus, CursorGet.class);
-        LocalCodec.register(bus, CursorPositions.class);
-        LocalCodec.register(bus, Done.class);
+        WireCodec.register(bus, Publish.class);
+        WireCodec.register(bus, PublishResult.class);
+        WireCodec.register(bus, Append.class);
+        WireCodec.register(bus, Read.class);
+        WireCodec.register(bus, ReadResult.class);
+        WireCodec.register(bus, StreamName.class);
+        WireCodec.register(bus, StreamConfigMessage.class);
+        WireCodec.register(bus, StreamCreated.class);
+        WireCodec.register(bus, StreamPatch.class);
+        WireCodec.register(bus, PartitionStatuses.class);
+        WireCodec.register(bus, CursorPut.class);
+        WireCodec.register(bus, CursorGet.class);
+        WireCodec.register(bus, CursorPositions.class);
+        WireCodec.register(bus, Done.class);
+        WireCodec.register(bus, Fetch.class);
+        WireCodec.register(bus, FetchResult.class);
+        WireCodec.register(bus, Lead.class);
+        WireCodec.register(bus, Leading.class);
+        WireCodec.register(bus, Follow.class);
+        WireCodec.register(bus, HandOver.class);
+        WireCodec.register(bus, HandOverReady.class);
+        WireCodec.register(bus, ReplicaCheck.class);
+        WireCodec.register(bus, ReplicaEligibility.class);
     }
 }

@@ -98,6 +98,8 @@ public final class ClusterMembership {
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
         hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
         hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+        // Stream metadata: every node also keeps it on disk; in memory it survives two members lost at once.
+        hz.addMapConfig(new MapConfig(ClusterMetadata.STREAMS_MAP).setBackupCount(2));
         return hz;
     }
 
@@ -138,6 +140,27 @@ public final class ClusterMembership {
             }
         });
         return nodes;
+    }
+
+    HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    /** Node ids of the live members, oldest first. */
+    public List<String> liveNodeIds() {
+        List<String> ids = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            ids.add(m.getAttribute(NODE_ID_ATTRIBUTE));
+        }
+        return ids;
+    }
+
+    static String nodeIdOf(Member m) {
+        return m.getAttribute(NODE_ID_ATTRIBUTE);
     }
 
     public int liveNodes() {

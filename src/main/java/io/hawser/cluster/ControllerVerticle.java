@@ -5,112 +5,227 @@ import io.hawser.bus.Failures;
 import io.hawser.bus.Messages;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
+import io.hawser.model.PartitionState;
 import io.hawser.model.StreamConfig;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 
-import java.util.function.IntSupplier;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * Creates, patches and deletes streams: validates against the live cluster, records the change in the
- * {@link StreamCatalog} and has storage open or delete the partitions. Runs on one event loop; catalog writes run
- * on workers, one change at a time per node.
+ * Creates, patches and deletes streams. Requests arrive on any node and go to the controller (the oldest member),
+ * which validates them against the live cluster, places each partition's replicas (preferred leaders spread over
+ * the nodes) and writes the change to the {@link ClusterMetadata}. The node that took the request answers once its
+ * own catalog shows the change (and, for a new stream, a leader for every partition), so a client can use the
+ * stream on that node right away.
  */
 public final class ControllerVerticle extends AbstractVerticle {
-    private final StreamCatalog catalog;
-    private final IntSupplier liveNodes;
+    private static final long SETTLE_MS = 15_000;
 
-    public ControllerVerticle(StreamCatalog catalog, IntSupplier liveNodes) {
+    private final ClusterMetadata metadata;
+    private final StreamCatalog catalog;
+    private final ClusterMembership membership;
+
+    public ControllerVerticle(ClusterMetadata metadata, StreamCatalog catalog, ClusterMembership membership) {
+        this.metadata = metadata;
         this.catalog = catalog;
-        this.liveNodes = liveNodes;
+        this.membership = membership;
     }
 
     @Override
     public void start() {
-        vertx.eventBus().<Messages.StreamConfigMessage>localConsumer(Addresses.CONTROL_CREATE, this::create);
-        vertx.eventBus().<Messages.StreamPatch>localConsumer(Addresses.CONTROL_PATCH, this::patch);
-        vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.CONTROL_DELETE, this::delete);
+        String me = membership.nodeId();
+        vertx.eventBus().<Messages.StreamConfigMessage>localConsumer(Addresses.CONTROL_CREATE,
+                m -> viaController(m, Addresses.CONTROL_CREATE, this::create,
+                        (Messages.StreamCreated c) -> hasLeaders(c.config().name())));
+        vertx.eventBus().<Messages.StreamPatch>localConsumer(Addresses.CONTROL_PATCH,
+                m -> viaController(m, Addresses.CONTROL_PATCH, this::patch,
+                        (Messages.StreamConfigMessage c) -> catalog.get(c.config().name())
+                                .map(c.config()::equals).orElse(false)));
+        vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.CONTROL_DELETE,
+                m -> viaController(m, Addresses.CONTROL_DELETE, this::delete,
+                        (Messages.Done d) -> catalog.get(m.body().stream()).isEmpty()));
+        vertx.eventBus().<Messages.StreamConfigMessage>consumer(Addresses.onNode(me, Addresses.CONTROL_CREATE),
+                m -> answer(m, create(m.body())));
+        vertx.eventBus().<Messages.StreamPatch>consumer(Addresses.onNode(me, Addresses.CONTROL_PATCH),
+                m -> answer(m, patch(m.body())));
+        vertx.eventBus().<Messages.StreamName>consumer(Addresses.onNode(me, Addresses.CONTROL_DELETE),
+                m -> answer(m, delete(m.body())));
     }
 
-    private void create(Message<Messages.StreamConfigMessage> message) {
-        StreamConfig config = message.body().config();
-        Future<Messages.StreamCreated> done = checkNodes(config.replicationFactor())
-                .compose(v -> vertx.executeBlocking(() -> catalog.create(config)))
-                .compose(created -> vertx.eventBus()
-                        .request(Addresses.STORAGE_OPEN, new Messages.StreamConfigMessage(config))
-                        .map(ok -> new Messages.StreamCreated(config, created))
-                        .recover(failure -> created
-                                ? vertx.executeBlocking(() -> catalog.delete(config.name()))
-                                    .transform(ignored -> Future.failedFuture(failure))
-                                : Future.failedFuture(failure)));
-        done.onComplete(created -> {
-            message.reply(created);
-            changed(config.name());
-        }, failure -> Failures.reply(message, failure));
+    private static void answer(Message<?> message, Future<?> result) {
+        result.onComplete(message::reply, failure -> Failures.reply(message, failure));
     }
 
-    private void changed(String stream) {
-        vertx.eventBus().publish(Addresses.STREAMS_CHANGED, new Messages.StreamName(stream));
+    /**
+     * Runs {@code handler} here when this node is the controller, else on the controller; then answers once this
+     * node's catalog satisfies {@code settled} (bounded).
+     */
+    private <T, R> void viaController(Message<T> message, String address, Function<T, Future<R>> handler,
+                                      Predicate<R> settled) {
+        String controller = membership.controller();
+        Future<Object> reply = controller.equals(membership.nodeId())
+                ? handler.apply(message.body()).map(r -> (Object) r)
+                : vertx.eventBus().request(Addresses.onNode(controller, address), message.body(),
+                        new DeliveryOptions().setSendTimeout(SETTLE_MS + 5_000)).map(Message::body);
+        reply.compose(body -> {
+            @SuppressWarnings("unchecked") R typed = (R) body;
+            return waitUntil(() -> settled.test(typed), System.nanoTime() + SETTLE_MS * 1_000_000L).map(body);
+        }).onComplete(message::reply, failure -> Failures.reply(message, failure));
     }
 
-    private void patch(Message<Messages.StreamPatch> message) {
-        Messages.StreamPatch patch = message.body();
-        Future<StreamConfig> done = vertx.executeBlocking(() -> {
-            StreamConfig current = catalog.require(patch.stream());
-            StreamConfig next = current;
-            if (patch.retention() != null) {
-                next = next.withRetention(patch.retention());
-            }
-            if (patch.replicationFactor() != null || patch.minInsyncReplicas() != null) {
-                int rf = patch.replicationFactor() != null ? patch.replicationFactor() : next.replicationFactor();
-                int minIsr = patch.minInsyncReplicas() != null ? patch.minInsyncReplicas() : next.minInsyncReplicas();
-                if (rf > liveNodes.getAsInt()) {
-                    throw insufficientNodes(rf);
+    private Future<Void> waitUntil(java.util.function.BooleanSupplier condition, long deadline) {
+        if (condition.getAsBoolean() || System.nanoTime() > deadline) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> later = Promise.promise();
+        vertx.setTimer(10, t -> waitUntil(condition, deadline).onComplete(later));
+        return later.future();
+    }
+
+    private boolean hasLeaders(String stream) {
+        return catalog.entry(stream).filter(e -> !e.deleted())
+                .map(e -> e.partitions().stream().allMatch(p -> p.leader() != null)).orElse(false);
+    }
+
+    private Future<Messages.StreamCreated> create(Messages.StreamConfigMessage request) {
+        StreamConfig config = request.config();
+        List<String> live = membership.liveNodeIds();
+        if (config.replicationFactor() > live.size()) {
+            return Future.failedFuture(insufficientNodes(config.replicationFactor(), live.size()));
+        }
+        return vertx.executeBlocking(() -> {
+            boolean[] created = {false};
+            metadata.update(config.name(), e -> {
+                created[0] = false;
+                if (e != null && !e.deleted()) {
+                    if (e.config().equals(config)) {
+                        return e;
+                    }
+                    throw new HawserException(ErrorCode.STREAM_EXISTS,
+                            "stream '" + config.name() + "' already exists with another config");
                 }
-                next = next.withReplication(rf, minIsr);
-            }
-            if (patch.ackPolicy() != null) {
-                next = next.withAckPolicy(patch.ackPolicy());
-            }
-            if (patch.paused() != null || patch.readOnly() != null) {
-                next = next.withFlags(patch.paused() != null ? patch.paused() : next.paused(),
-                        patch.readOnly() != null ? patch.readOnly() : next.readOnly());
-            }
-            if (!next.equals(current)) {
-                catalog.update(next);
-            }
-            return next;
-        }).compose(next -> vertx.eventBus().request(Addresses.STORAGE_OPEN, new Messages.StreamConfigMessage(next))
-                .map(ok -> next));
-        done.onComplete(next -> {
-            message.reply(new Messages.StreamConfigMessage(next));
-            changed(next.name());
-        }, failure -> Failures.reply(message, failure));
+                created[0] = true;
+                long version = e == null ? 1 : e.version() + 1;
+                return new StreamEntry(config.name(), version, version, config, place(config, live));
+            });
+            return new Messages.StreamCreated(config, created[0]);
+        }, false);
     }
 
-    private void delete(Message<Messages.StreamName> message) {
-        String stream = message.body().stream();
-        vertx.executeBlocking(() -> {
-            if (!catalog.delete(stream)) {
-                throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + stream + "' does not exist");
+    /** Replicas for each partition: consecutive live nodes, starting one further for each partition. */
+    private static List<PartitionState> place(StreamConfig config, List<String> live) {
+        List<String> nodes = new ArrayList<>(live);
+        nodes.sort(Comparator.naturalOrder());
+        int first = Math.floorMod(config.name().hashCode(), nodes.size());
+        List<PartitionState> partitions = new ArrayList<>();
+        for (int p = 0; p < config.partitions(); p++) {
+            List<String> replicas = new ArrayList<>();
+            for (int i = 0; i < config.replicationFactor(); i++) {
+                replicas.add(nodes.get((first + p + i) % nodes.size()));
             }
-            return null;
-        }).compose(v -> vertx.eventBus().request(Addresses.STORAGE_DELETE, new Messages.StreamName(stream)))
-                .onComplete(ok -> {
-                    message.reply(new Messages.Done());
-                    changed(stream);
-                }, failure -> Failures.reply(message, failure));
+            partitions.add(new PartitionState(replicas, null, 0, replicas));
+        }
+        return partitions;
     }
 
-    private Future<Void> checkNodes(int replicationFactor) {
-        return replicationFactor > liveNodes.getAsInt()
-                ? Future.failedFuture(insufficientNodes(replicationFactor))
-                : Future.succeededFuture();
+    private Future<Messages.StreamConfigMessage> patch(Messages.StreamPatch patch) {
+        List<String> live = membership.liveNodeIds();
+        return vertx.executeBlocking(() -> {
+            StreamEntry after = metadata.update(patch.stream(), e -> {
+                if (e == null || e.deleted()) {
+                    throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + patch.stream()
+                            + "' does not exist");
+                }
+                StreamConfig next = patched(e.config(), patch, live.size());
+                if (next.equals(e.config())) {
+                    return e;
+                }
+                List<PartitionState> partitions = next.replicationFactor() == e.config().replicationFactor()
+                        ? e.partitions() : replace(e.partitions(), next.replicationFactor(), live);
+                return e.next(next, partitions);
+            });
+            return new Messages.StreamConfigMessage(after.config());
+        }, false);
     }
 
-    private HawserException insufficientNodes(int rf) {
+    private static StreamConfig patched(StreamConfig current, Messages.StreamPatch patch, int liveNodes) {
+        StreamConfig next = current;
+        if (patch.retention() != null) {
+            next = next.withRetention(patch.retention());
+        }
+        if (patch.replicationFactor() != null || patch.minInsyncReplicas() != null) {
+            int rf = patch.replicationFactor() != null ? patch.replicationFactor() : next.replicationFactor();
+            int minIsr = patch.minInsyncReplicas() != null ? patch.minInsyncReplicas() : next.minInsyncReplicas();
+            if (rf > liveNodes && rf != current.replicationFactor()) {
+                throw insufficientNodes(rf, liveNodes);
+            }
+            next = next.withReplication(rf, minIsr);
+        }
+        if (patch.ackPolicy() != null) {
+            next = next.withAckPolicy(patch.ackPolicy());
+        }
+        if (patch.paused() != null || patch.readOnly() != null) {
+            next = next.withFlags(patch.paused() != null ? patch.paused() : next.paused(),
+                    patch.readOnly() != null ? patch.readOnly() : next.readOnly());
+        }
+        return next;
+    }
+
+    /**
+     * A new replication factor: adds the least loaded live nodes as replicas (outside the ISR until caught up) or
+     * removes replicas, never the leader, out-of-sync ones first.
+     */
+    private static List<PartitionState> replace(List<PartitionState> partitions, int rf, List<String> live) {
+        Map<String, Integer> load = new HashMap<>();
+        live.forEach(n -> load.put(n, 0));
+        partitions.forEach(p -> p.replicas().forEach(r -> load.merge(r, 1, Integer::sum)));
+        List<PartitionState> result = new ArrayList<>();
+        for (PartitionState s : partitions) {
+            List<String> replicas = new ArrayList<>(s.replicas());
+            while (replicas.size() < rf) {
+                String pick = live.stream().filter(n -> !replicas.contains(n))
+                        .min(Comparator.comparing((String n) -> load.get(n)).thenComparing(n -> n)).orElseThrow();
+                replicas.add(pick);
+                load.merge(pick, 1, Integer::sum);
+            }
+            while (replicas.size() > rf) {
+                String drop = replicas.stream().filter(r -> !r.equals(s.leader()) && !s.isr().contains(r))
+                        .reduce((a, b) -> b)
+                        .orElseGet(() -> replicas.stream().filter(r -> !r.equals(s.leader()))
+                                .reduce((a, b) -> b).orElseThrow());
+                replicas.remove(drop);
+            }
+            List<String> isr = s.isr().stream().filter(replicas::contains).toList();
+            result.add(s.withReplicas(replicas, isr));
+        }
+        return result;
+    }
+
+    private Future<Messages.Done> delete(Messages.StreamName request) {
+        String stream = request.stream();
+        return vertx.executeBlocking(() -> {
+            metadata.update(stream, e -> {
+                if (e == null || e.deleted()) {
+                    throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + stream + "' does not exist");
+                }
+                return e.next(null, List.of());
+            });
+            return new Messages.Done();
+        }, false);
+    }
+
+    private static HawserException insufficientNodes(int rf, int live) {
         return new HawserException(ErrorCode.INSUFFICIENT_NODES, "replicationFactor " + rf + " needs " + rf
-                + " live nodes; the cluster has " + liveNodes.getAsInt());
+                + " live nodes; the cluster has " + live);
     }
 }

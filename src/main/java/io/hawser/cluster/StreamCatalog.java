@@ -4,11 +4,13 @@ import io.hawser.json.StreamJson;
 import io.hawser.log.LogException;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
+import io.hawser.model.PartitionState;
 import io.hawser.model.StreamConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -23,101 +26,115 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The streams that exist and their configs, persisted in one JSON file replaced atomically on every change.
+ * This node's copy of the cluster's stream metadata ({@link StreamEntry} per stream, tombstones included), kept in
+ * step with the cluster by {@link ClusterMetadata} and persisted in one JSON file replaced atomically on every
+ * change, so the metadata survives a restart of the whole cluster.
  *
- * <p>Threading: mutations are synchronized and blocking (fsync); call them on a worker thread. {@link #get} and
- * {@link #list} read an immutable snapshot and are safe on any thread, including event loops.
+ * <p>Threading: {@link #apply} is synchronized and blocking (fsync). The queries read an immutable snapshot and
+ * are safe on any thread, including event loops.
  */
 public final class StreamCatalog {
     private final Path file;
-    private volatile Map<String, StreamConfig> streams;
+    private volatile Map<String, StreamEntry> entries;
 
-    private StreamCatalog(Path file, Map<String, StreamConfig> streams) {
+    private StreamCatalog(Path file, Map<String, StreamEntry> entries) {
         this.file = file;
-        this.streams = Collections.unmodifiableMap(streams);
+        this.entries = Collections.unmodifiableMap(entries);
     }
 
-    /** Loads the catalog from {@code file}, or starts an empty one when the file does not exist yet. */
-    public static StreamCatalog open(Path file) {
-        Map<String, StreamConfig> streams = new TreeMap<>();
+    /**
+     * Loads the catalog from {@code file}, or starts an empty one when the file does not exist yet. A catalog
+     * written by a single-node version (configs only) loads with its partitions placed on {@code nodeId}.
+     */
+    public static StreamCatalog open(Path file, String nodeId) {
+        Map<String, StreamEntry> entries = new TreeMap<>();
         if (Files.exists(file)) {
             try {
-                JsonArray array = new JsonObject(Files.readString(file)).getJsonArray("streams");
+                JsonObject root = new JsonObject(Files.readString(file));
+                JsonArray array = root.getJsonArray("streams");
                 for (int i = 0; i < array.size(); i++) {
-                    StreamConfig c = StreamJson.parseConfig(array.getJsonObject(i));
-                    streams.put(c.name(), c);
+                    JsonObject json = array.getJsonObject(i);
+                    StreamEntry e = json.containsKey("version") ? StreamEntry.fromJson(json)
+                            : singleNodeEntry(StreamJson.parseConfig(json), nodeId);
+                    entries.put(e.name(), e);
                 }
             } catch (IOException | RuntimeException e) {
                 throw new LogException("cannot read the stream catalog " + file + ": " + e.getMessage(), e);
             }
         }
-        return new StreamCatalog(file, streams);
+        return new StreamCatalog(file, entries);
+    }
+
+    private static StreamEntry singleNodeEntry(StreamConfig config, String nodeId) {
+        List<PartitionState> partitions = new ArrayList<>();
+        for (int p = 0; p < config.partitions(); p++) {
+            partitions.add(new PartitionState(List.of(nodeId), null, 0, List.of(nodeId)));
+        }
+        return new StreamEntry(config.name(), 1, 1, config, partitions);
     }
 
     public Optional<StreamConfig> get(String name) {
-        return Optional.ofNullable(streams.get(name));
+        StreamEntry e = entries.get(name);
+        return e == null || e.deleted() ? Optional.empty() : Optional.of(e.config());
     }
 
     public StreamConfig require(String name) {
-        StreamConfig c = streams.get(name);
-        if (c == null) {
-            throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + name + "' does not exist");
-        }
-        return c;
+        return get(name).orElseThrow(() -> new HawserException(ErrorCode.STREAM_NOT_FOUND,
+                "stream '" + name + "' does not exist"));
     }
 
+    /** Live streams. */
     public List<StreamConfig> list() {
-        return new ArrayList<>(streams.values());
-    }
-
-    /**
-     * Adds a stream. Returns false when an identical stream exists (idempotent create).
-     *
-     * @throws HawserException stream_exists when the name is taken by another config
-     */
-    public synchronized boolean create(StreamConfig config) {
-        StreamConfig existing = streams.get(config.name());
-        if (existing != null) {
-            if (existing.equals(config)) {
-                return false;
+        List<StreamConfig> result = new ArrayList<>();
+        for (StreamEntry e : entries.values()) {
+            if (!e.deleted()) {
+                result.add(e.config());
             }
-            throw new HawserException(ErrorCode.STREAM_EXISTS,
-                    "stream '" + config.name() + "' already exists with another config");
         }
-        Map<String, StreamConfig> next = new TreeMap<>(streams);
-        next.put(config.name(), config);
-        persist(next);
-        return true;
+        return result;
     }
 
-    public synchronized void update(StreamConfig config) {
-        require(config.name());
-        Map<String, StreamConfig> next = new TreeMap<>(streams);
-        next.put(config.name(), config);
-        persist(next);
+    /** Every entry, tombstones included. */
+    public Collection<StreamEntry> entries() {
+        return entries.values();
     }
 
-    public synchronized boolean delete(String name) {
-        if (!streams.containsKey(name)) {
+    public Optional<StreamEntry> entry(String name) {
+        return Optional.ofNullable(entries.get(name));
+    }
+
+    /** The placement of a live stream's partition. */
+    public Optional<PartitionState> partition(String stream, int partition) {
+        StreamEntry e = entries.get(stream);
+        if (e == null || e.deleted() || partition < 0 || partition >= e.partitions().size()) {
+            return Optional.empty();
+        }
+        return Optional.of(e.partitions().get(partition));
+    }
+
+    /** Takes {@code entry} when it is newer than what this catalog has; returns whether it did. Blocking. */
+    public synchronized boolean apply(StreamEntry entry) {
+        StreamEntry current = entries.get(entry.name());
+        if (current != null && current.version() >= entry.version()) {
             return false;
         }
-        Map<String, StreamConfig> next = new TreeMap<>(streams);
-        next.remove(name);
+        Map<String, StreamEntry> next = new TreeMap<>(entries);
+        next.put(entry.name(), entry);
         persist(next);
         return true;
     }
 
-    private void persist(Map<String, StreamConfig> next) {
+    private void persist(Map<String, StreamEntry> next) {
         JsonArray array = new JsonArray();
-        next.values().forEach(c -> array.add(StreamJson.toJson(c)));
-        byte[] bytes = new JsonObject().put("version", 1).put("streams", array).encodePrettily()
+        next.values().forEach(e -> array.add(e.toJson()));
+        byte[] bytes = new JsonObject().put("version", 2).put("streams", array).encodePrettily()
                 .getBytes(StandardCharsets.UTF_8);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.getParent());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.write(ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -126,7 +143,7 @@ public final class StreamCatalog {
             throw new HawserException(ErrorCode.STORAGE_UNAVAILABLE,
                     "cannot write the stream catalog " + file + ": " + e.getMessage());
         }
-        streams = Collections.unmodifiableMap(next);
+        entries = Collections.unmodifiableMap(next);
     }
 
     private static void syncDirectory(Path dir) {

@@ -20,6 +20,7 @@ public enum ConfigKey {
     MAX_BATCH_BYTES("maxBatchBytes", "67108864", "Largest accepted NDJSON batch request body"),
     MAX_BATCH_MESSAGES("maxBatchMessages", "100000", "Most messages accepted in one NDJSON batch request"),
     RETENTION_CHECK_MS("retentionCheckMs", "30000", "How often retention and compaction run per partition"),
+    REPLICA_MAX_LAG_MS("replicaMaxLagMs", "5000", "A follower not caught up with its leader for this long leaves the ISR"),
     MAX_WAIT_MS("maxWaitMs", "60000", "Upper bound for a read's waitMs and a publish's timeoutMs"),
     SUBSCRIBER_BATCH("subscriberBatch", "2000", "Messages fetched per round trip for a WebSocket subscriber");
 

@@ -155,6 +155,7 @@ public final class ConfigLoader {
                 number(ConfigKey.MAX_BATCH_BYTES, v, 1024, Integer.MAX_VALUE),
                 (int) number(ConfigKey.MAX_BATCH_MESSAGES, v, 1, 10_000_000),
                 number(ConfigKey.RETENTION_CHECK_MS, v, 10, Long.MAX_VALUE),
+                number(ConfigKey.REPLICA_MAX_LAG_MS, v, 100, 3_600_000),
                 number(ConfigKey.MAX_WAIT_MS, v, 1, 3_600_000),
                 (int) number(ConfigKey.SUBSCRIBER_BATCH, v, 1, 100_000));
     }

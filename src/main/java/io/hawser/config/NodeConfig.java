@@ -20,6 +20,7 @@ public record NodeConfig(
         long maxBatchBytes,
         int maxBatchMessages,
         long retentionCheckMs,
+        long replicaMaxLagMs,
         long maxWaitMs,
         int subscriberBatch) {
 
@@ -48,6 +49,7 @@ public record NodeConfig(
         values.put(ConfigKey.MAX_BATCH_BYTES, Long.toString(maxBatchBytes));
         values.put(ConfigKey.MAX_BATCH_MESSAGES, Integer.toString(maxBatchMessages));
         values.put(ConfigKey.RETENTION_CHECK_MS, Long.toString(retentionCheckMs));
+        values.put(ConfigKey.REPLICA_MAX_LAG_MS, Long.toString(replicaMaxLagMs));
         values.put(ConfigKey.MAX_WAIT_MS, Long.toString(maxWaitMs));
         values.put(ConfigKey.SUBSCRIBER_BATCH, Integer.toString(subscriberBatch));
         values.putAll(changes);

@@ -12,6 +12,7 @@ import io.hawser.model.PublishMessage;
 import io.hawser.model.StreamConfig;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 
@@ -25,6 +26,7 @@ import java.util.List;
  */
 public final class IngestVerticle extends AbstractVerticle {
     private final StreamCatalog catalog;
+    private static final long RETRY_MS = 50;
     private final Partitioner partitioner = new Partitioner();
 
     public IngestVerticle(StreamCatalog catalog) {
@@ -82,7 +84,8 @@ public final class IngestVerticle extends AbstractVerticle {
             int target = partition;
             Messages.Append append = new Messages.Append(p.stream(), partition, group, ack, p.timeoutMs(),
                     p.expectedOffset());
-            sent.add(vertx.eventBus().<Messages.PublishResult>request(Addresses.STORAGE_APPEND, append, options)
+            long deadline = System.nanoTime() + p.timeoutMs() * 1_000_000L;
+            sent.add(appendRetrying(append, options, deadline)
                     .map(reply -> {
                         List<PublishAck> groupAcks = reply.body().acks();
                         for (int k = 0; k < indexes.size(); k++) {
@@ -97,6 +100,25 @@ public final class IngestVerticle extends AbstractVerticle {
                     }));
         }
         Future.all(sent).onComplete(done -> message.reply(new Messages.PublishResult(Arrays.asList(acks))));
+    }
+
+    /**
+     * Sends an append to the partition leader; while the partition has no leader (failover, hand-over) retries
+     * until the publish's deadline. Only refusals that stored nothing ({@code no_leader}) are retried.
+     */
+    private Future<Message<Messages.PublishResult>> appendRetrying(Messages.Append append, DeliveryOptions options,
+                                                                  long deadline) {
+        return vertx.eventBus().<Messages.PublishResult>request(Addresses.STORAGE_APPEND, append, options)
+                .recover(failure -> {
+                    long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (Failures.toHawser(failure).code() != ErrorCode.NO_LEADER || leftMs < RETRY_MS) {
+                        return Future.failedFuture(failure);
+                    }
+                    Promise<Void> later = Promise.promise();
+                    vertx.setTimer(RETRY_MS, t -> later.complete());
+                    return later.future().compose(v -> appendRetrying(append,
+                            new DeliveryOptions(options).setSendTimeout(leftMs - RETRY_MS), deadline));
+                });
     }
 
     private StreamConfig writableStream(String stream) {

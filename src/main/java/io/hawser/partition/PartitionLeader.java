@@ -4,6 +4,7 @@ import io.hawser.log.LogException;
 import io.hawser.log.LogStats;
 import io.hawser.log.PartitionLog;
 import io.hawser.log.Record;
+import io.hawser.model.AckPolicy;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PublishAck;
@@ -11,9 +12,12 @@ import io.hawser.model.PublishMessage;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -21,16 +25,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Leads one partition on this node: assigns offsets, de-duplicates message ids, checks expected offsets and
- * acknowledges publishes only after the durable sync that covers them (group commit).
+ * Leads one partition on this node: assigns offsets, de-duplicates message ids, checks expected offsets, serves
+ * followers' fetches, keeps the in-sync replica set (ISR) and the high watermark (HW), and acknowledges publishes
+ * only when their ack policy is met: {@code leader} after the durable sync that covers them (group commit),
+ * {@code all} once the HW passed them. Nothing is acknowledged while the {@link LeaderLease} is not valid.
  *
  * <p>Threading: {@link #append} may be called from any thread; it queues the request. Queued requests are
  * committed by one drain task at a time on the injected executor: every request queued while a sync is in progress
- * shares the next one. Reads run on the caller's thread and only return records up to the high watermark.
+ * shares the next one. Reads and fetches run on the caller's thread; reads only return records up to the HW.
  */
 public final class PartitionLeader implements AutoCloseable {
     /** Upper bound of one group commit, so one huge burst cannot delay every ack behind it. */
     private static final int MAX_GROUP_BYTES = 16 * 1024 * 1024;
+    private static final int MAX_FETCH_RECORDS = 50_000;
 
     private final String stream;
     private final int partition;
@@ -38,36 +45,89 @@ public final class PartitionLeader implements AutoCloseable {
     private final int epoch;
     private final Clock clock;
     private final Executor appendExecutor;
+    private final LeaderLease lease;
+    private final IsrStore isrStore;
+    private final String localReplica;
+    private final long maxLagNanos;
+    /** The first offset this leader writes: a follower must have reached it (truncated) before it may rejoin. */
+    private final long epochStartOffset;
     private final ConcurrentLinkedQueue<PendingAppend> pending = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicReference<CompletableFuture<Void>> nextCommit = new AtomicReference<>(new CompletableFuture<>());
+    private final AtomicReference<CompletableFuture<Void>> nextAppend = new AtomicReference<>(new CompletableFuture<>());
     /** Touched only by the drain task. */
     private final DedupWindow dedup;
     private long lastTimestamp;
 
+    /** Guards the replication progress below; never held while calling out. */
+    private final Object progress = new Object();
+    /** Serialises ISR changes (each one is written to the metadata store before or after it applies). */
+    private final Object isrChange = new Object();
+    private final Map<String, FollowerProgress> followers = new HashMap<>();
+    private final NavigableMap<Long, List<CompletableFuture<Void>>> hwWaiters = new TreeMap<>();
+    private long durableEnd;
+    private volatile List<String> isr;
+    private volatile int minInsyncReplicas;
+
     private volatile long highWatermark;
     private volatile HawserException unavailable;
 
-    private record PendingAppend(List<PublishMessage> messages, long expectedOffset, boolean acked,
+    private record PendingAppend(List<PublishMessage> messages, long expectedOffset, AckPolicy ack,
                                  CompletableFuture<List<PublishAck>> result) {
     }
 
+    private static final class FollowerProgress {
+        /** The follower's durable log end as its last fetch reported; -1 until it fetched from this leader. */
+        long fetchOffset = -1;
+        long lastCaughtUpNanos;
+        long endAtLastFetch = Long.MAX_VALUE;
+        long lastFetchNanos;
+
+        FollowerProgress(long now) {
+            lastCaughtUpNanos = now; // a grace period of maxLag to reach the new leader
+        }
+    }
+
     /**
-     * Opens leadership over {@code log}: makes its contents durable, sets the high watermark to its end and rebuilds
-     * the de-duplication window from the stored message ids. Blocking; call on a worker thread.
+     * Opens leadership over {@code log} at {@code epoch}: makes its contents durable and rebuilds the de-duplication
+     * window from the stored message ids. Blocking; call on a worker thread.
      */
     public PartitionLeader(String stream, int partition, PartitionLog log, int epoch, long dedupWindowMs, Clock clock,
-                           Executor appendExecutor) {
+                           Executor appendExecutor, ReplicaSet replicas, LeaderLease lease, IsrStore isrStore) {
         this.stream = stream;
         this.partition = partition;
         this.log = log;
         this.epoch = epoch;
         this.clock = clock;
         this.appendExecutor = appendExecutor;
+        this.lease = lease;
+        this.isrStore = isrStore;
+        this.localReplica = replicas.localReplica();
+        this.maxLagNanos = replicas.maxLagMs() * 1_000_000L;
+        this.minInsyncReplicas = replicas.minInsyncReplicas();
         this.dedup = new DedupWindow(dedupWindowMs);
         log.sync();
-        this.highWatermark = log.endOffset() - 1;
+        this.epochStartOffset = log.endOffset();
+        this.durableEnd = log.endOffset();
+        this.highWatermark = Math.max(-1, Math.min(replicas.highWatermark(), durableEnd - 1));
+        long now = lease.nanoTime();
+        for (String r : replicas.replicas()) {
+            if (!r.equals(localReplica)) {
+                followers.put(r, new FollowerProgress(now));
+            }
+        }
+        this.isr = List.copyOf(replicas.isr());
         rebuildDedup(dedupWindowMs);
+        synchronized (progress) {
+            advanceHighWatermark();
+        }
+    }
+
+    /** A leader that is the partition's only replica, for ever (a single node). */
+    public PartitionLeader(String stream, int partition, PartitionLog log, int epoch, long dedupWindowMs, Clock clock,
+                           Executor appendExecutor) {
+        this(stream, partition, log, epoch, dedupWindowMs, clock, appendExecutor, ReplicaSet.solo("local"),
+                LeaderLease.permanent(), IsrStore.NONE);
     }
 
     private void rebuildDedup(long windowMs) {
@@ -109,30 +169,50 @@ public final class PartitionLeader implements AutoCloseable {
         return highWatermark;
     }
 
+    public List<String> isr() {
+        return isr;
+    }
+
+    public LeaderLease lease() {
+        return lease;
+    }
+
     public void setDedupWindowMs(long windowMs) {
         appendExecutor.execute(() -> dedup.setWindowMs(windowMs));
     }
 
+    public void setMinInsyncReplicas(int minInsyncReplicas) {
+        this.minInsyncReplicas = minInsyncReplicas;
+    }
+
     /**
-     * Queues messages for this partition. With {@code acked} the future completes after the durable sync that
-     * covers them, with one ack (or error) per message in order; without, it completes at once with offset-less
-     * acks and the messages are stored with the next group commit.
+     * Queues messages for this partition. The future completes when {@code ack} is met, with one ack (or error) per
+     * message in order; with {@code NONE} it completes at once with offset-less acks and the messages are stored
+     * with the next group commit.
      *
      * @param expectedOffset -1, or the offset the first message must get (else every message fails with
      *                       {@code offset_mismatch})
      */
     public CompletableFuture<List<PublishAck>> append(List<PublishMessage> messages, long expectedOffset,
-                                                      boolean acked) {
+                                                      AckPolicy ack) {
         HawserException down = unavailable;
         if (down != null) {
             return CompletableFuture.failedFuture(down);
         }
+        if (!lease.isValid()) {
+            return CompletableFuture.failedFuture(notLeading());
+        }
+        if (ack == AckPolicy.ALL && isr.size() < minInsyncReplicas) {
+            return CompletableFuture.failedFuture(new HawserException(ErrorCode.NOT_ENOUGH_REPLICAS,
+                    "partition " + stream + "/" + partition + " has " + isr.size() + " in-sync replicas " + isr
+                            + "; ack=all needs minInsyncReplicas " + minInsyncReplicas));
+        }
         CompletableFuture<List<PublishAck>> result = new CompletableFuture<>();
-        pending.add(new PendingAppend(messages, expectedOffset, acked, result));
+        pending.add(new PendingAppend(messages, expectedOffset, ack, result));
         if (drainScheduled.compareAndSet(false, true)) {
             appendExecutor.execute(this::drain);
         }
-        if (!acked) {
+        if (ack == AckPolicy.NONE) {
             List<PublishAck> accepted = new ArrayList<>(messages.size());
             for (int i = 0; i < messages.size(); i++) {
                 accepted.add(PublishAck.accepted(stream, partition));
@@ -140,6 +220,18 @@ public final class PartitionLeader implements AutoCloseable {
             return CompletableFuture.completedFuture(accepted);
         }
         return result;
+    }
+
+    private HawserException notLeading() {
+        return new HawserException(ErrorCode.NO_LEADER, "this node's leadership of " + stream + "/" + partition
+                + " (epoch " + epoch + ") is not confirmed; retry");
+    }
+
+    /** For a message that may be stored but whose ack policy can no longer be confirmed. */
+    private HawserException notAcknowledged(String why) {
+        return new HawserException(ErrorCode.ACK_TIMEOUT, "not acknowledged: " + why + " (" + stream + "/"
+                + partition + ", epoch " + epoch + "); the message may or may not be stored, retry with the same "
+                + "message id");
     }
 
     private void drain() {
@@ -166,8 +258,13 @@ public final class PartitionLeader implements AutoCloseable {
 
     private void commit(List<PendingAppend> group) {
         HawserException down = unavailable;
+        if (down == null && !lease.isValid()) {
+            down = notLeading();
+        }
         if (down != null) {
-            group.forEach(p -> p.result().completeExceptionally(down));
+            for (PendingAppend p : group) {
+                p.result().completeExceptionally(down);
+            }
             return;
         }
         long firstOffset = log.endOffset();
@@ -203,6 +300,8 @@ public final class PartitionLeader implements AutoCloseable {
         if (!records.isEmpty()) {
             try {
                 log.append(records);
+                // Followers may fetch while the leader syncs: their fsync overlaps ours.
+                nextAppend.getAndSet(new CompletableFuture<>()).complete(null);
                 log.sync();
             } catch (LogException | IllegalArgumentException e) {
                 // The log's state after a failed write is unknown: stop acknowledging until it is reopened.
@@ -214,14 +313,82 @@ public final class PartitionLeader implements AutoCloseable {
                 return;
             }
             lastTimestamp = now;
-            highWatermark = nextOffset - 1;
+            List<CompletableFuture<Void>> released;
+            synchronized (progress) {
+                durableEnd = nextOffset;
+                released = advanceHighWatermark();
+            }
+            released.forEach(w -> w.complete(null));
         }
         for (int i = 0; i < group.size(); i++) {
-            group.get(i).result().complete(acks.get(i));
+            PendingAppend p = group.get(i);
+            List<PublishAck> requestAcks = acks.get(i);
+            if (p.ack() == AckPolicy.ALL) {
+                awaitCommitted(requestAcks).whenComplete((v, e) -> completeIfLeading(p, requestAcks, e, true));
+            } else {
+                completeIfLeading(p, requestAcks, null, false);
+            }
         }
-        if (!records.isEmpty()) {
-            nextCommit.getAndSet(new CompletableFuture<>()).complete(null);
+    }
+
+    private void completeIfLeading(PendingAppend p, List<PublishAck> requestAcks, Throwable failure,
+                                   boolean replicated) {
+        if (failure != null) {
+            p.result().completeExceptionally(failure);
+        } else if (!lease.isValid()) {
+            p.result().completeExceptionally(notAcknowledged("the leader's lease ran out before the ack"));
+        } else if (replicated && isr.size() < minInsyncReplicas) {
+            p.result().completeExceptionally(new HawserException(ErrorCode.NOT_ENOUGH_REPLICAS, "stored, but "
+                    + "only " + isr.size() + " replicas " + isr + " of " + stream + "/" + partition
+                    + " are in sync (minInsyncReplicas " + minInsyncReplicas + "); not acknowledged, the message "
+                    + "may be stored: retry with the same message id"));
+        } else {
+            p.result().complete(requestAcks);
         }
+    }
+
+    /** Completes once the HW reaches the highest offset among {@code acks}. */
+    private CompletableFuture<Void> awaitCommitted(List<PublishAck> acks) {
+        long last = -1;
+        for (PublishAck a : acks) {
+            if (!a.isError()) {
+                last = Math.max(last, a.offset());
+            }
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (progress) {
+            if (last <= highWatermark) {
+                return CompletableFuture.completedFuture(null);
+            }
+            HawserException down = unavailable;
+            if (down != null) {
+                return CompletableFuture.failedFuture(notAcknowledged("leadership ended before the replicas had it"));
+            }
+            hwWaiters.computeIfAbsent(last, k -> new ArrayList<>()).add(done);
+        }
+        return done;
+    }
+
+    /** Moves the HW to the lowest durable end over the ISR; returns the waiters it released. Holds progress. */
+    private List<CompletableFuture<Void>> advanceHighWatermark() {
+        long end = durableEnd;
+        for (String r : isr) {
+            FollowerProgress f = followers.get(r);
+            if (f != null) {
+                end = Math.min(end, f.fetchOffset);
+            }
+        }
+        if (end - 1 <= highWatermark) {
+            return List.of();
+        }
+        highWatermark = end - 1;
+        List<CompletableFuture<Void>> released = new ArrayList<>();
+        NavigableMap<Long, List<CompletableFuture<Void>>> done = hwWaiters.headMap(highWatermark, true);
+        done.values().forEach(released::addAll);
+        done.clear();
+        CompletableFuture<Void> commit = nextCommit.getAndSet(new CompletableFuture<>());
+        released.add(commit);
+        return released;
     }
 
     private static Map<String, String> storedHeaders(PublishMessage m) {
@@ -231,6 +398,195 @@ public final class PartitionLeader implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>(m.headers());
         headers.put(PublishMessage.MSG_ID_HEADER, m.msgId());
         return headers;
+    }
+
+    /**
+     * Serves a follower's fetch: checks its log against this leader's epoch history, records its durable end
+     * ({@code fetchOffset}) for the ISR and HW, and returns the records from there. Blocking (reads the log).
+     *
+     * @param lastFetchedEpoch the epoch of the follower's last record, -1 when its log is empty
+     */
+    public FetchAnswer fetch(String replica, long fetchOffset, int lastFetchedEpoch, int maxBytes) {
+        HawserException down = unavailable;
+        if (down != null) {
+            throw down;
+        }
+        FollowerProgress known;
+        synchronized (progress) {
+            known = followers.get(replica);
+        }
+        if (known == null) {
+            throw new HawserException(ErrorCode.BAD_REQUEST, replica + " is not a replica of " + stream + "/"
+                    + partition);
+        }
+        if (lastFetchedEpoch >= 0) {
+            NavigableMap<Integer, Long> epochs = log.epochStartOffsets();
+            Map.Entry<Integer, Long> floor = epochs.floorEntry(lastFetchedEpoch);
+            int sameEpoch = floor == null ? -1 : floor.getKey();
+            long end;
+            if (floor == null) {
+                end = log.startOffset();
+            } else {
+                Integer higher = epochs.higherKey(sameEpoch);
+                end = higher == null ? log.endOffset() : epochs.get(higher);
+            }
+            if (sameEpoch != lastFetchedEpoch || fetchOffset > end) {
+                return new FetchAnswer(epoch, highWatermark, log.startOffset(), List.of(), sameEpoch, end);
+            }
+        }
+        long start = log.startOffset();
+        if (fetchOffset < start) {
+            return new FetchAnswer(epoch, highWatermark, start, List.of(), FetchAnswer.NOT_DIVERGED, -1);
+        }
+        recordProgress(replica, fetchOffset);
+        List<Record> records = fetchOffset < log.endOffset()
+                ? log.read(fetchOffset, Long.MAX_VALUE, MAX_FETCH_RECORDS, Math.max(1, maxBytes))
+                : List.of();
+        return new FetchAnswer(epoch, highWatermark, start, records, FetchAnswer.NOT_DIVERGED, -1);
+    }
+
+    private void recordProgress(String replica, long fetchOffset) {
+        long now = lease.nanoTime();
+        boolean rejoin;
+        List<CompletableFuture<Void>> released;
+        synchronized (progress) {
+            FollowerProgress f = followers.get(replica);
+            if (f == null) {
+                return;
+            }
+            if (fetchOffset < f.fetchOffset && isr.contains(replica)) {
+                // Its durable end went backwards: it lost data (wiped or restored disk). It must leave the ISR.
+                f.lastCaughtUpNanos = Long.MIN_VALUE / 2;
+            } else {
+                long end = log.endOffset();
+                if (fetchOffset >= end) {
+                    f.lastCaughtUpNanos = now;
+                } else if (fetchOffset >= f.endAtLastFetch) {
+                    f.lastCaughtUpNanos = Math.max(f.lastCaughtUpNanos, f.lastFetchNanos);
+                }
+                f.endAtLastFetch = end;
+            }
+            f.fetchOffset = fetchOffset;
+            f.lastFetchNanos = now;
+            rejoin = !isr.contains(replica) && fetchOffset > highWatermark && fetchOffset >= epochStartOffset
+                    && now - f.lastCaughtUpNanos < maxLagNanos;
+            released = advanceHighWatermark();
+        }
+        released.forEach(w -> w.complete(null));
+        if (rejoin) {
+            changeIsr(replica, true);
+        }
+    }
+
+    /**
+     * Removes followers that have not caught up within {@code maxLagMs} from the ISR (writing the smaller ISR to
+     * the metadata first, so no ack ever relies on an ISR the cluster does not know). Blocking; call periodically.
+     */
+    public void checkIsr() {
+        long now = lease.nanoTime();
+        List<String> lagging = new ArrayList<>();
+        synchronized (progress) {
+            for (String r : isr) {
+                FollowerProgress f = followers.get(r);
+                if (f != null && now - f.lastCaughtUpNanos > maxLagNanos) {
+                    lagging.add(r);
+                }
+            }
+        }
+        for (String r : lagging) {
+            changeIsr(r, false);
+        }
+    }
+
+    private void changeIsr(String replica, boolean join) {
+        synchronized (isrChange) {
+            List<String> current = isr;
+            if (current.contains(replica) == join || unavailable != null) {
+                return;
+            }
+            List<String> next = new ArrayList<>(current);
+            if (join) {
+                next.add(replica);
+                // Grow in memory first: from now on the HW waits for it, before the cluster may elect it.
+                synchronized (progress) {
+                    isr = List.copyOf(next);
+                }
+                if (!isrStore.write(next)) {
+                    depose();
+                }
+                return;
+            }
+            next.remove(replica);
+            if (!isrStore.write(next)) {
+                depose();
+                return;
+            }
+            List<CompletableFuture<Void>> released;
+            synchronized (progress) {
+                isr = List.copyOf(next);
+                released = advanceHighWatermark();
+            }
+            released.forEach(w -> w.complete(null));
+        }
+    }
+
+    /**
+     * The partition's replicas changed (replication factor patched): new followers start outside the ISR and
+     * join it once caught up; removed ones stop counting for the HW at once.
+     */
+    public void setReplicas(List<String> replicas) {
+        List<CompletableFuture<Void>> released;
+        synchronized (isrChange) {
+            synchronized (progress) {
+                long now = lease.nanoTime();
+                followers.keySet().removeIf(r -> !replicas.contains(r));
+                for (String r : replicas) {
+                    if (!r.equals(localReplica)) {
+                        followers.computeIfAbsent(r, k -> new FollowerProgress(now));
+                    }
+                }
+                isr = isr.stream().filter(r -> r.equals(localReplica) || replicas.contains(r)).toList();
+                released = advanceHighWatermark();
+            }
+        }
+        released.forEach(w -> w.complete(null));
+    }
+
+    /** Another leader epoch exists: acknowledge nothing more. */
+    private void depose() {
+        lease.revoke();
+        unavailable = new HawserException(ErrorCode.NO_LEADER, "this node no longer leads " + stream + "/"
+                + partition + " (epoch " + epoch + " is over); retry");
+    }
+
+    /** True once this leader found it was deposed (its epoch is over); the owner should close it. */
+    public boolean deposed() {
+        return unavailable != null && unavailable.code() == ErrorCode.NO_LEADER;
+    }
+
+    /** Completes when a new record is appended (followers' long-poll). */
+    public CompletableFuture<Void> nextAppend() {
+        return nextAppend.get();
+    }
+
+    /** For a graceful hand-over: the in-sync followers whose durable end equals this leader's. */
+    public List<String> caughtUpFollowers() {
+        List<String> result = new ArrayList<>();
+        synchronized (progress) {
+            for (String r : isr) {
+                FollowerProgress f = followers.get(r);
+                if (f != null && f.fetchOffset >= durableEnd) {
+                    result.add(r);
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Stops taking appends (hand-over): queued and new appends fail with {@code no_leader}. */
+    public void stopAppends() {
+        unavailable = new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
+                + " is being handed over; retry");
     }
 
     /**
@@ -273,9 +629,10 @@ public final class PartitionLeader implements AutoCloseable {
      */
     @Override
     public void close() {
-        HawserException closed = new HawserException(ErrorCode.NO_LEADER,
-                "partition " + stream + "/" + partition + " is closing on this node");
-        unavailable = closed;
+        if (unavailable == null || !deposed()) {
+            unavailable = new HawserException(ErrorCode.NO_LEADER,
+                    "partition " + stream + "/" + partition + " is closing on this node");
+        }
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (drainScheduled.get() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
@@ -283,9 +640,17 @@ public final class PartitionLeader implements AutoCloseable {
         }
         PendingAppend p;
         while ((p = pending.poll()) != null) {
-            p.result().completeExceptionally(closed);
+            p.result().completeExceptionally(unavailable);
         }
-        // Wake waiting readers so they find out now rather than at their timeout.
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        synchronized (progress) {
+            hwWaiters.values().forEach(waiting::addAll);
+            hwWaiters.clear();
+        }
+        HawserException ended = notAcknowledged("leadership ended before the replicas had it");
+        waiting.forEach(w -> w.completeExceptionally(ended));
+        // Wake waiting readers and fetchers so they find out now rather than at their timeout.
         nextCommit.get().complete(null);
+        nextAppend.get().complete(null);
     }
 }

@@ -8,13 +8,15 @@ import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PartitionStatus;
 import io.hawser.model.StreamConfig;
+import io.hawser.partition.IsrStore;
+import io.hawser.partition.LeaderLease;
 import io.hawser.partition.PartitionLeader;
+import io.hawser.partition.ReplicaSet;
+import io.hawser.model.PartitionState;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,80 +29,156 @@ import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
- * The partitions and cursor stores this node hosts, on disk under {@code <dataDir>/streams/<stream>/}.
+ * The partition replicas and cursor stores this node hosts, on disk under {@code <dataDir>/streams/<stream>/}.
+ * Which partitions it hosts follows the cluster metadata ({@link #reconcile}); whether it leads or follows each one
+ * follows the elector ({@link #lead}, {@link #follow}).
  *
- * <p>Threading: every method blocks (file I/O); callers run them on worker threads. Lookups
- * ({@link #leader}) are lock-free and safe anywhere.
+ * <p>Threading: every method blocks (file I/O); callers run them on worker threads. Lookups ({@link #leader},
+ * {@link #replica}) are lock-free and safe anywhere.
  */
 final class NodeStorage implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NodeStorage.class.getName());
+
     private final String nodeId;
     private final Path streamsDir;
     private final LogConfig logConfig;
     private final Clock clock;
     private final ExecutorService appendPool;
     private final BiFunction<Path, LogConfig, PartitionLog> logOpener;
+    private final long maxLagMs;
     private final Map<String, HostedStream> streams = new ConcurrentHashMap<>();
 
-    private record HostedStream(StreamConfig config, PartitionLeader[] partitions, CursorStore cursors) {
+    /** {@code replicas[p]} is null for a partition this node holds no copy of. */
+    private record HostedStream(StreamConfig config, long incarnation, Replica[] replicas, CursorStore cursors) {
     }
 
     NodeStorage(String nodeId, Path dataDir, LogConfig logConfig, Clock clock, ExecutorService appendPool,
-                BiFunction<Path, LogConfig, PartitionLog> logOpener) {
+                BiFunction<Path, LogConfig, PartitionLog> logOpener, long maxLagMs) {
         this.logOpener = logOpener;
         this.nodeId = nodeId;
         this.streamsDir = dataDir.resolve("streams");
         this.logConfig = logConfig;
         this.clock = clock;
         this.appendPool = appendPool;
+        this.maxLagMs = maxLagMs;
     }
 
-    /** Opens (creating when new) every partition of {@code config}; a no-op for a stream already open. */
-    synchronized void open(StreamConfig config) {
-        HostedStream existing = streams.get(config.name());
-        if (existing != null) {
-            streams.put(config.name(), new HostedStream(config, existing.partitions(), existing.cursors()));
-            for (PartitionLeader leader : existing.partitions()) {
-                leader.setDedupWindowMs(config.dedupWindowMs());
-            }
-            return;
+    /**
+     * Brings the hosted replicas in line with a stream's metadata: opens the partitions placed on this node (as
+     * followers until elected), closes and deletes those moved away, steps down where another leader took over,
+     * and deletes everything of a deleted stream. Returns the partitions this node should now follow.
+     */
+    synchronized List<Integer> reconcile(StreamConfig config, long incarnation, List<PartitionState> states) {
+        if (config == null) {
+            return List.of();
+        }
+        HostedStream hosted = streams.get(config.name());
+        if (hosted != null && hosted.incarnation() != incarnation) {
+            delete(config.name()); // deleted and created again while this node was not looking
+            hosted = null;
         }
         Path dir = streamsDir.resolve(config.name());
-        List<AutoCloseable> opened = new ArrayList<>();
-        try {
-            PartitionLeader[] leaders = new PartitionLeader[config.partitions()];
-            for (int p = 0; p < config.partitions(); p++) {
-                Path partitionDir = dir.resolve(Integer.toString(p));
-                PartitionLog log = logOpener.apply(partitionDir.resolve("log"), logConfig);
-                opened.add(log);
-                int epoch = nextEpoch(partitionDir);
-                leaders[p] = new PartitionLeader(config.name(), p, log, epoch, config.dedupWindowMs(), clock,
-                        appendPool);
-            }
+        if (hosted == null) {
             PartitionLog cursorLog = logOpener.apply(dir.resolve("cursors"), logConfig);
-            opened.add(cursorLog);
-            CursorStore cursors = new CursorStore(cursorLog, clock);
-            streams.put(config.name(), new HostedStream(config, leaders, cursors));
-        } catch (RuntimeException e) {
-            for (AutoCloseable c : opened) {
-                closeQuietly(c);
+            hosted = new HostedStream(config, incarnation, new Replica[config.partitions()],
+                    new CursorStore(cursorLog, clock));
+        } else {
+            hosted = new HostedStream(config, incarnation, hosted.replicas(), hosted.cursors());
+        }
+        streams.put(config.name(), hosted);
+        List<Integer> following = new ArrayList<>();
+        for (int p = 0; p < states.size() && p < hosted.replicas().length; p++) {
+            PartitionState state = states.get(p);
+            Replica r = hosted.replicas()[p];
+            boolean placedHere = state.replicas().contains(nodeId);
+            if (placedHere && r == null) {
+                PartitionLog log = logOpener.apply(dir.resolve(Integer.toString(p)).resolve("log"), logConfig);
+                r = new Replica(config.name(), p, log);
+                hosted.replicas()[p] = r;
+            } else if (!placedHere && r != null) {
+                r.close();
+                r.log.delete();
+                hosted.replicas()[p] = null;
+                deleteTree(dir.resolve(Integer.toString(p)));
+                continue;
             }
-            throw e;
+            if (r == null) {
+                continue;
+            }
+            PartitionLeader leader = r.leader();
+            if (leader != null) {
+                boolean superseded = state.epoch() > leader.epoch()
+                        || (state.leader() != null && !state.leader().equals(nodeId));
+                if (superseded || leader.deposed()) {
+                    LOG.log(System.Logger.Level.INFO, "partition " + config.name() + "/" + p + " now led by "
+                            + state.leader() + " at epoch " + state.epoch() + "; following");
+                    r.follow();
+                } else {
+                    leader.setReplicas(state.replicas());
+                    leader.setDedupWindowMs(config.dedupWindowMs());
+                    leader.setMinInsyncReplicas(config.minInsyncReplicas());
+                }
+            }
+            if (r.follower() != null) {
+                following.add(p);
+            }
+        }
+        return following;
+    }
+
+    /**
+     * Leads a hosted partition at an epoch of at least {@code minEpoch} (and above every epoch in its log).
+     * Returns the epoch.
+     */
+    int lead(String stream, int partition, long minEpoch, PartitionState state, LeaderLease lease, IsrStore isr) {
+        Replica r = replica(stream, partition);
+        if (r == null) {
+            throw new HawserException(ErrorCode.NO_LEADER, "this node holds no replica of " + stream + "/"
+                    + partition);
+        }
+        HostedStream hosted = hosted(stream);
+        synchronized (r) {
+            if (r.leader() != null) {
+                r.follow();
+            }
+            int lastEpoch = r.log.epochStartOffsets().isEmpty() ? 0 : r.log.epochStartOffsets().lastKey();
+            long epoch = Math.max(minEpoch, lastEpoch + 1L);
+            if (epoch > Integer.MAX_VALUE) {
+                throw new IllegalStateException("leader epoch overflow for " + stream + "/" + partition);
+            }
+            List<String> isrNow = new ArrayList<>(state.isr());
+            if (!isrNow.contains(nodeId)) {
+                isrNow.add(nodeId);
+            }
+            ReplicaSet replicas = new ReplicaSet(nodeId, state.replicas(), isrNow,
+                    hosted.config().minInsyncReplicas(), maxLagMs, r.highWatermark());
+            PartitionLeader leader = new PartitionLeader(stream, partition, r.log, (int) epoch,
+                    hosted.config().dedupWindowMs(), clock, appendPool, replicas, lease, isr);
+            r.lead(leader);
+            return (int) epoch;
         }
     }
 
-    /** Leader epochs only grow: the last one is kept next to the log and the new one is stored before use. */
-    private static int nextEpoch(Path partitionDir) {
-        Path file = partitionDir.resolve("leader-epoch");
-        try {
-            Files.createDirectories(partitionDir);
-            int epoch = Files.exists(file) ? Integer.parseInt(Files.readString(file).trim()) + 1 : 1;
-            Path tmp = partitionDir.resolve("leader-epoch.tmp");
-            Files.writeString(tmp, Integer.toString(epoch), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return epoch;
-        } catch (IOException | NumberFormatException e) {
-            throw new LogException("cannot read or write the leader epoch in " + file + ": " + e.getMessage(), e);
+    /** Stops leading a partition (if this node does) and follows. */
+    void follow(String stream, int partition) {
+        Replica r = replica(stream, partition);
+        if (r != null) {
+            r.follow();
         }
+    }
+
+    synchronized void delete(String stream) {
+        HostedStream hosted = streams.remove(stream);
+        if (hosted != null) {
+            for (Replica r : hosted.replicas()) {
+                if (r != null) {
+                    r.close();
+                    r.log.delete();
+                }
+            }
+            hosted.cursors().delete();
+        }
+        deleteTree(streamsDir.resolve(stream));
     }
 
     /** Removes the directories of streams that no longer exist (a delete interrupted by a crash). */
@@ -119,32 +197,35 @@ final class NodeStorage implements AutoCloseable {
         }
     }
 
-    synchronized void delete(String stream) {
-        HostedStream hosted = streams.remove(stream);
-        if (hosted != null) {
-            for (PartitionLeader leader : hosted.partitions()) {
-                leader.close();
-                leader.log().delete();
-            }
-            hosted.cursors().delete();
+    /** This node's replica of a partition, or null when it holds none. */
+    Replica replica(String stream, int partition) {
+        HostedStream hosted = streams.get(stream);
+        if (hosted == null || partition < 0 || partition >= hosted.replicas().length) {
+            return null;
         }
-        deleteTree(streamsDir.resolve(stream));
+        return hosted.replicas()[partition];
     }
 
+    /** The leader of a partition this node leads now. */
     PartitionLeader leader(String stream, int partition) {
         HostedStream hosted = hosted(stream);
-        if (partition < 0 || partition >= hosted.partitions().length) {
+        if (partition < 0 || partition >= hosted.replicas().length) {
             throw new HawserException(ErrorCode.PARTITION_NOT_FOUND, "stream '" + stream + "' has no partition "
-                    + partition + " (it has " + hosted.partitions().length + ")");
+                    + partition + " (it has " + hosted.replicas().length + ")");
         }
-        return hosted.partitions()[partition];
+        Replica r = hosted.replicas()[partition];
+        PartitionLeader leader = r == null ? null : r.leader();
+        if (leader == null) {
+            throw new HawserException(ErrorCode.NO_LEADER, "node " + nodeId + " does not lead " + stream + "/"
+                    + partition + " now; retry");
+        }
+        return leader;
     }
 
-    /** False once {@code leader}'s stream was deleted (and perhaps created again with new partitions). */
+    /** False once {@code leader} no longer leads here (deleted stream, lost leadership). */
     boolean isCurrent(PartitionLeader leader) {
-        HostedStream hosted = streams.get(leader.stream());
-        return hosted != null && leader.partition() < hosted.partitions().length
-                && hosted.partitions()[leader.partition()] == leader;
+        Replica r = replica(leader.stream(), leader.partition());
+        return r != null && r.leader() == leader;
     }
 
     CursorStore cursors(String stream) {
@@ -159,33 +240,62 @@ final class NodeStorage implements AutoCloseable {
         return hosted;
     }
 
-    List<PartitionStatus> status(String stream) {
-        HostedStream hosted = hosted(stream);
-        List<PartitionStatus> result = new ArrayList<>();
-        for (PartitionLeader leader : hosted.partitions()) {
-            LogStats s = leader.stats();
-            result.add(new PartitionStatus(leader.partition(), nodeId, leader.epoch(), List.of(nodeId),
-                    List.of(nodeId), s.startOffset(), s.endOffset(), leader.highWatermark(), s.messages(),
-                    s.bytes()));
+    /** What this node's replicas of a stream hold, by partition (absent where it holds none). */
+    Map<Integer, PartitionStatus> localStatus(String stream, List<PartitionState> states) {
+        HostedStream hosted = streams.get(stream);
+        Map<Integer, PartitionStatus> result = new java.util.TreeMap<>();
+        if (hosted == null) {
+            return result;
+        }
+        for (int p = 0; p < hosted.replicas().length && p < states.size(); p++) {
+            Replica r = hosted.replicas()[p];
+            if (r == null) {
+                continue;
+            }
+            PartitionState state = states.get(p);
+            PartitionLeader leader = r.leader();
+            LogStats s = r.log.stats();
+            List<String> isr = leader != null ? leader.isr() : state.isr();
+            result.put(p, new PartitionStatus(p, state.leader(), state.epoch(), state.replicas(), isr,
+                    s.startOffset(), s.endOffset(), r.highWatermark(), s.messages(), s.bytes()));
         }
         return result;
     }
 
-    /** Retention, and compaction for compacted streams, on every hosted partition. */
+    /** The partitions this node leads now. */
+    List<PartitionLeader> leaders() {
+        List<PartitionLeader> result = new ArrayList<>();
+        for (HostedStream hosted : streams.values()) {
+            for (Replica r : hosted.replicas()) {
+                PartitionLeader l = r == null ? null : r.leader();
+                if (l != null) {
+                    result.add(l);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Retention on every hosted replica, and compaction for compacted streams where everything is committed (a
+     * record past the high watermark may still be truncated, so it must not decide what compaction drops).
+     */
     void maintain() {
         for (HostedStream hosted : streams.values()) {
-            for (PartitionLeader leader : hosted.partitions()) {
+            for (Replica r : hosted.replicas()) {
+                if (r == null || r.closed()) {
+                    continue;
+                }
                 try {
                     if (!hosted.config().retention().isUnlimited()) {
-                        leader.log().enforceRetention(hosted.config().retention());
+                        r.log.enforceRetention(hosted.config().retention());
                     }
-                    if (hosted.config().compact()) {
-                        leader.log().compact();
+                    if (hosted.config().compact() && r.highWatermark() >= r.log.endOffset() - 1) {
+                        r.log.compact();
                     }
                 } catch (LogException e) {
-                    System.getLogger(NodeStorage.class.getName()).log(System.Logger.Level.WARNING,
-                            "maintenance of " + leader.stream() + "/" + leader.partition() + " failed: "
-                                    + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, "maintenance of " + r.stream + "/" + r.partition
+                            + " failed: " + e.getMessage());
                 }
             }
             hosted.cursors().compact();
@@ -195,9 +305,11 @@ final class NodeStorage implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (HostedStream hosted : streams.values()) {
-            for (PartitionLeader leader : hosted.partitions()) {
-                leader.close();
-                closeQuietly(leader.log());
+            for (Replica r : hosted.replicas()) {
+                if (r != null) {
+                    r.close();
+                    closeQuietly(r.log);
+                }
             }
             closeQuietly(hosted.cursors());
         }
@@ -208,8 +320,7 @@ final class NodeStorage implements AutoCloseable {
         try {
             c.close();
         } catch (Exception e) {
-            System.getLogger(NodeStorage.class.getName()).log(System.Logger.Level.WARNING,
-                    "close failed: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "close failed: " + e.getMessage());
         }
     }
 

@@ -11,7 +11,12 @@ import io.hawser.log.OffsetOutOfRangeException;
 import io.hawser.log.PartitionLog;
 import io.hawser.log.Record;
 import io.hawser.metrics.HawserMetrics;
-import io.hawser.model.AckPolicy;
+import io.hawser.cluster.StreamEntry;
+import io.hawser.model.PartitionState;
+import io.hawser.model.PartitionStatus;
+import io.hawser.partition.FetchAnswer;
+import io.hawser.partition.LeaseTable;
+import io.hawser.partition.PartitionFollower;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PublishAck;
@@ -22,11 +27,18 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,26 +47,46 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.stream.Collectors;
 
 /**
  * The event-bus face of {@link NodeStorage}. Runs on one event loop; every blocking call is handed to the append
  * pool (group commits) or to Vert.x workers (reads, opening, deleting, maintenance).
  */
 public final class StorageVerticle extends AbstractVerticle {
+    private static final System.Logger LOG = System.getLogger(StorageVerticle.class.getName());
     private static final int READ_MAX_BYTES_CAP = 8 * 1024 * 1024;
+    private static final int FETCH_MAX_BYTES = 4 * 1024 * 1024;
+    private static final long FETCH_WAIT_MS = 500;
 
     private final NodeConfig config;
     private final StreamCatalog catalog;
     private final Clock clock;
     private final HawserMetrics metrics;
     private final BiFunction<Path, LogConfig, PartitionLog> logOpener;
+    private final LeaseTable leases;
+    private final IsrWriter isrWriter;
+    private final String nodeId;
+    private final Set<String> fetching = new HashSet<>();
     private ExecutorService appendPool;
     private NodeStorage storage;
+    private volatile boolean stopping;
 
-    /** @param logOpener opens (creating when missing) the log in a directory: the MapDB log in production */
+    /** Records a partition leader's ISR in the cluster metadata (false: the leader's epoch is over). Blocking. */
+    @FunctionalInterface
+    public interface IsrWriter {
+        boolean write(String stream, int partition, long epoch, List<String> isr);
+    }
+
+    /**
+     * @param logOpener opens (creating when missing) the log in a directory: the MapDB log in production
+     * @param leases    the leases the elector holds, handed to the partitions this node comes to lead
+     */
     public StorageVerticle(NodeConfig config, StreamCatalog catalog, Clock clock,
-                           BiFunction<Path, LogConfig, PartitionLog> logOpener, HawserMetrics metrics) {
+                           BiFunction<Path, LogConfig, PartitionLog> logOpener, HawserMetrics metrics,
+                           LeaseTable leases, IsrWriter isrWriter) {
+        this.leases = leases;
+        this.isrWriter = isrWriter;
+        this.nodeId = config.nodeId();
         this.metrics = metrics;
         this.logOpener = logOpener;
         this.config = config;
@@ -72,43 +104,88 @@ public final class StorageVerticle extends AbstractVerticle {
             return t;
         });
         LogConfig logConfig = LogConfig.defaults().withSegmentBytes(config.segmentBytes()).withClock(clock);
-        storage = new NodeStorage(config.nodeId(), config.dataDir(), logConfig, clock, appendPool, logOpener);
+        storage = new NodeStorage(nodeId, config.dataDir(), logConfig, clock, appendPool, logOpener,
+                config.replicaMaxLagMs());
 
         EventBus bus = vertx.eventBus();
-        bus.<Messages.Append>localConsumer(Addresses.STORAGE_APPEND, this::append);
-        bus.<Messages.Read>localConsumer(Addresses.STORAGE_READ, this::read);
-        bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_STATUS,
-                m -> blocking(m, () -> new Messages.PartitionStatuses(storage.status(m.body().stream()))));
-        bus.<Messages.StreamConfigMessage>localConsumer(Addresses.STORAGE_OPEN,
-                m -> blocking(m, () -> {
-                    storage.open(m.body().config());
-                    return new Messages.Done();
-                }));
-        bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_DELETE,
-                m -> blocking(m, () -> {
-                    storage.delete(m.body().stream());
-                    return new Messages.Done();
-                }));
-        bus.<Messages.CursorPut>localConsumer(Addresses.STORAGE_CURSOR_PUT, this::putCursor);
-        bus.<Messages.CursorGet>localConsumer(Addresses.STORAGE_CURSOR_GET, this::getCursor);
+        // Node-local entry points: served here when this node leads the partition, else forwarded to its leader.
+        bus.<Messages.Append>localConsumer(Addresses.STORAGE_APPEND,
+                m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_APPEND, this::append));
+        bus.<Messages.Read>localConsumer(Addresses.STORAGE_READ,
+                m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_READ, this::read));
+        bus.<Messages.CursorPut>localConsumer(Addresses.STORAGE_CURSOR_PUT,
+                m -> route(m, m.body().stream(), 0, Addresses.STORAGE_CURSOR_PUT, this::putCursor));
+        bus.<Messages.CursorGet>localConsumer(Addresses.STORAGE_CURSOR_GET,
+                m -> route(m, m.body().stream(), 0, Addresses.STORAGE_CURSOR_GET, this::getCursor));
+        bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_STATUS, this::status);
+        // The same services for other nodes, on this node's own addresses (never forwarded again).
+        bus.<Messages.Append>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_APPEND), this::append);
+        bus.<Messages.Read>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_READ), this::read);
+        bus.<Messages.CursorPut>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_CURSOR_PUT), this::putCursor);
+        bus.<Messages.CursorGet>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_CURSOR_GET), this::getCursor);
+        bus.<Messages.StreamName>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_STATUS), this::localStatus);
+        bus.<Messages.Fetch>consumer(Addresses.onNode(nodeId, Addresses.FETCH), this::serveFetch);
+        // The elector's requests.
+        bus.<Messages.Lead>localConsumer(Addresses.STORAGE_LEAD, this::lead);
+        bus.<Messages.Follow>localConsumer(Addresses.STORAGE_FOLLOW, m -> blocking(m, () -> {
+            storage.follow(m.body().stream(), m.body().partition());
+            startFetching(m.body().stream(), m.body().partition());
+            return new Messages.Done();
+        }));
+        bus.<Messages.HandOver>localConsumer(Addresses.STORAGE_HAND_OVER, this::handOver);
+        bus.<Messages.ReplicaCheck>localConsumer(Addresses.STORAGE_REPLICA_CHECK, this::checkReplica);
+        bus.<Messages.StreamName>localConsumer(Addresses.STREAMS_CHANGED, m -> reconcile(m.body().stream()));
 
         vertx.executeBlocking(() -> {
-            List<StreamConfig> streams = catalog.list();
-            storage.removeUnknown(streams.stream().map(StreamConfig::name).collect(Collectors.toSet()));
-            for (StreamConfig c : streams) {
-                storage.open(c);
+            Set<String> known = new HashSet<>();
+            for (StreamEntry e : catalog.entries()) {
+                if (!e.deleted()) {
+                    known.add(e.name());
+                }
             }
-            return null;
-        }).<Void>mapEmpty().onComplete(started);
+            storage.removeUnknown(known);
+            List<String[]> follow = new ArrayList<>();
+            for (StreamEntry e : catalog.entries()) {
+                for (int p : storage.reconcile(e.config(), e.incarnation(), e.partitions())) {
+                    follow.add(new String[]{e.name(), Integer.toString(p)});
+                }
+            }
+            return follow;
+        }).onSuccess(follow -> follow.forEach(f -> startFetching(f[0], Integer.parseInt(f[1]))))
+                .<Void>mapEmpty().onComplete(started);
 
         vertx.setPeriodic(config.retentionCheckMs(), id -> vertx.executeBlocking(() -> {
             storage.maintain();
             return null;
         }, false));
+        vertx.setPeriodic(250, id -> vertx.executeBlocking(() -> {
+            for (PartitionLeader leader : storage.leaders()) {
+                leader.checkIsr();
+            }
+            return null;
+        }, false));
+    }
+
+    /** Applies a metadata change of one stream: placement, deletes, leaders elsewhere. Ordered per node. */
+    private void reconcile(String stream) {
+        vertx.executeBlocking(() -> {
+            StreamEntry e = catalog.entry(stream).orElse(null);
+            if (e == null) {
+                return List.<Integer>of();
+            }
+            if (e.deleted()) {
+                storage.delete(stream);
+                return List.<Integer>of();
+            }
+            return storage.reconcile(e.config(), e.incarnation(), e.partitions());
+        }, true).onComplete(follow -> follow.forEach(p -> startFetching(stream, p)),
+                failure -> LOG.log(System.Logger.Level.WARNING, "cannot apply the metadata of stream " + stream
+                        + ": " + failure.getMessage()));
     }
 
     @Override
     public void stop(Promise<Void> stopped) {
+        stopping = true;
         vertx.executeBlocking(() -> {
             storage.close();
             appendPool.shutdown();
@@ -119,10 +196,11 @@ public final class StorageVerticle extends AbstractVerticle {
     private void append(Message<Messages.Append> message) {
         Messages.Append a = message.body();
         long received = System.nanoTime();
+        long incarnation = catalog.entry(a.stream()).map(StreamEntry::incarnation).orElse(-1L);
         CompletableFuture<List<PublishAck>> acks;
         try {
             PartitionLeader leader = storage.leader(a.stream(), a.partition());
-            acks = leader.append(a.messages(), a.expectedOffset(), a.ack() != AckPolicy.NONE);
+            acks = leader.append(a.messages(), a.expectedOffset(), a.ack());
         } catch (RuntimeException e) {
             Failures.reply(message, e);
             return;
@@ -132,7 +210,14 @@ public final class StorageVerticle extends AbstractVerticle {
                     message.reply(new Messages.PublishResult(done));
                     countStored(a, done, received);
                 },
-                failure -> Failures.reply(message, failure));
+                failure -> Failures.reply(message, deletedMeanwhile(a.stream(), incarnation)
+                        ? new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + a.stream() + "' was deleted")
+                        : failure));
+    }
+
+    /** A leader closes when its stream is deleted: its unfinished publishes see that, not a leadership error. */
+    private boolean deletedMeanwhile(String stream, long incarnation) {
+        return catalog.entry(stream).map(e -> e.deleted() || e.incarnation() != incarnation).orElse(true);
     }
 
     private void countStored(Messages.Append a, List<PublishAck> acks, long receivedNanos) {
@@ -239,10 +324,12 @@ public final class StorageVerticle extends AbstractVerticle {
     private void putCursor(Message<Messages.CursorPut> message) {
         Messages.CursorPut put = message.body();
         blocking(message, () -> {
-            PartitionLeader leader = storage.leader(put.stream(), put.partition());
-            if (put.offset() < -1 || put.offset() > leader.highWatermark()) {
+            Replica r = storage.replica(put.stream(), put.partition());
+            PartitionLeader leader = r == null ? null : r.leader();
+            long hw = leader != null ? leader.highWatermark() : Long.MAX_VALUE;
+            if (put.offset() < -1 || put.offset() > hw) {
                 throw new HawserException(ErrorCode.INVALID_OFFSET, "cursor offset must be between -1 and the "
-                        + "high watermark " + leader.highWatermark() + " (got " + put.offset() + ")");
+                        + "high watermark " + hw + " (got " + put.offset() + ")");
             }
             storage.cursors(put.stream()).put(put.cursor(), put.partition(), put.offset());
             return new Messages.Done();
@@ -261,6 +348,212 @@ public final class StorageVerticle extends AbstractVerticle {
         } catch (RuntimeException e) {
             Failures.reply(message, e);
         }
+    }
+
+    /**
+     * Serves a partition request here when this node leads the partition, else forwards it to the leader's node.
+     * A partition without a leader answers {@code no_leader} (retriable).
+     */
+    private <T> void route(Message<T> message, String stream, int partition, String address,
+                           Consumer<Message<T>> local) {
+        String leader;
+        try {
+            StreamConfig config = catalog.require(stream);
+            if (partition < 0 || partition >= config.partitions()) {
+                throw new HawserException(ErrorCode.PARTITION_NOT_FOUND, "stream '" + stream + "' has no partition "
+                        + partition + " (it has " + config.partitions() + ")");
+            }
+            leader = catalog.partition(stream, partition).map(PartitionState::leader).orElse(null);
+            if (leader == null) {
+                throw new HawserException(ErrorCode.NO_LEADER, "partition " + stream + "/" + partition
+                        + " has no leader right now; retry");
+            }
+        } catch (RuntimeException e) {
+            Failures.reply(message, e);
+            return;
+        }
+        if (leader.equals(nodeId)) {
+            local.accept(message);
+            return;
+        }
+        long timeout = message.body() instanceof Messages.Append a ? a.timeoutMs() + 1_000
+                : message.body() instanceof Messages.Read r ? r.waitMs() + 10_000 : 10_000;
+        vertx.eventBus().request(Addresses.onNode(leader, address), message.body(),
+                        new DeliveryOptions().setSendTimeout(timeout))
+                .onComplete(reply -> message.reply(reply.body()), failure -> Failures.reply(message,
+                        noHandlers(failure) ? new HawserException(ErrorCode.NO_LEADER, "the leader of " + stream
+                                + "/" + partition + " (" + leader + ") is not reachable; retry") : failure));
+    }
+
+    private static boolean noHandlers(Throwable failure) {
+        return failure instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+    }
+
+    private void lead(Message<Messages.Lead> message) {
+        Messages.Lead lead = message.body();
+        blocking(message, () -> {
+            PartitionState state = catalog.partition(lead.stream(), lead.partition()).orElseThrow(
+                    () -> new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + lead.stream() + "' is gone"));
+            long[] epoch = {0};
+            epoch[0] = storage.lead(lead.stream(), lead.partition(), lead.minEpoch(), state,
+                    leases.get(lead.stream(), lead.partition()),
+                    isr -> isrWriter.write(lead.stream(), lead.partition(), epoch[0], isr));
+            return new Messages.Leading(epoch[0]);
+        });
+    }
+
+    private void handOver(Message<Messages.HandOver> message) {
+        Messages.HandOver h = message.body();
+        blocking(message, () -> {
+            PartitionLeader leader = storage.leader(h.stream(), h.partition());
+            leader.stopAppends();
+            long deadline = System.nanoTime() + h.waitMs() * 1_000_000L;
+            List<String> caughtUp = leader.caughtUpFollowers();
+            while (caughtUp.isEmpty() && leader.isr().size() > 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                caughtUp = leader.caughtUpFollowers();
+            }
+            return new Messages.HandOverReady(caughtUp);
+        });
+    }
+
+    private void checkReplica(Message<Messages.ReplicaCheck> message) {
+        Replica r = storage.replica(message.body().stream(), message.body().partition());
+        if (stopping || r == null || r.closed()) {
+            message.reply(new Messages.ReplicaEligibility(false, "no replica loaded here"));
+        } else if (!r.log.knownCorruptOffsets().isEmpty()) {
+            message.reply(new Messages.ReplicaEligibility(false, "the replica has corrupt records"));
+        } else {
+            message.reply(new Messages.ReplicaEligibility(true, "ok"));
+        }
+    }
+
+    /** Describe: placement from the metadata, offsets from each partition's leader (or a local copy). */
+    private void status(Message<Messages.StreamName> message) {
+        String stream = message.body().stream();
+        StreamEntry entry = catalog.entry(stream).filter(e -> !e.deleted()).orElse(null);
+        if (entry == null) {
+            Failures.reply(message, new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + stream
+                    + "' does not exist"));
+            return;
+        }
+        Set<String> leaders = new HashSet<>();
+        entry.partitions().forEach(p -> {
+            if (p.leader() != null && !p.leader().equals(nodeId)) {
+                leaders.add(p.leader());
+            }
+        });
+        List<Future<Messages.PartitionStatuses>> remote = new ArrayList<>();
+        for (String leader : leaders) {
+            remote.add(vertx.eventBus().<Messages.PartitionStatuses>request(
+                            Addresses.onNode(leader, Addresses.STORAGE_STATUS), message.body(),
+                            new DeliveryOptions().setSendTimeout(3_000))
+                    .map(Message::body)
+                    .otherwise(new Messages.PartitionStatuses(List.of())));
+        }
+        Future<Map<Integer, PartitionStatus>> local = vertx.executeBlocking(
+                () -> storage.localStatus(stream, entry.partitions()), false);
+        Future.all(local, Future.all(remote)).onComplete(done -> {
+            Map<Integer, PartitionStatus> byPartition = new TreeMap<>(local.result());
+            for (Future<Messages.PartitionStatuses> f : remote) {
+                for (PartitionStatus s : f.result().partitions()) {
+                    PartitionState state = entry.partitions().get(s.id());
+                    if (state.leader() != null && state.leader().equals(s.leader())) {
+                        byPartition.put(s.id(), s);
+                    }
+                }
+            }
+            List<PartitionStatus> result = new ArrayList<>();
+            for (int p = 0; p < entry.partitions().size(); p++) {
+                PartitionState state = entry.partitions().get(p);
+                PartitionStatus s = byPartition.get(p);
+                result.add(s != null ? s : new PartitionStatus(p, state.leader(), state.epoch(), state.replicas(),
+                        state.isr(), 0, 0, -1, 0, 0));
+            }
+            message.reply(new Messages.PartitionStatuses(result));
+        }, failure -> Failures.reply(message, failure));
+    }
+
+    /** Another node's describe: what this node's replicas hold, for the partitions it leads. */
+    private void localStatus(Message<Messages.StreamName> message) {
+        String stream = message.body().stream();
+        List<PartitionState> states = catalog.entry(stream).filter(e -> !e.deleted())
+                .map(StreamEntry::partitions).orElse(List.of());
+        blocking(message, () -> new Messages.PartitionStatuses(new ArrayList<>(
+                storage.localStatus(stream, states).values())));
+    }
+
+    /** A follower's fetch: answered at once when there are records, else when some arrive (or at waitMs). */
+    private void serveFetch(Message<Messages.Fetch> message) {
+        Messages.Fetch f = message.body();
+        PartitionLeader leader;
+        try {
+            leader = storage.leader(f.stream(), f.partition());
+            if (f.leaderEpoch() > leader.epoch()) {
+                throw new HawserException(ErrorCode.NO_LEADER, "epoch " + leader.epoch() + " of " + f.stream()
+                        + "/" + f.partition() + " is over (the follower knows epoch " + f.leaderEpoch() + ")");
+            }
+        } catch (RuntimeException e) {
+            Failures.reply(message, e);
+            return;
+        }
+        fetchUntil(leader, f, System.nanoTime() + f.waitMs() * 1_000_000L)
+                .onComplete(answer -> message.reply(new Messages.FetchResult(answer)),
+                        failure -> Failures.reply(message, failure));
+    }
+
+    private Future<FetchAnswer> fetchUntil(PartitionLeader leader, Messages.Fetch f, long deadline) {
+        CompletableFuture<Void> appended = leader.nextAppend();
+        return vertx.executeBlocking(() -> leader.fetch(f.replica(), f.fetchOffset(), f.lastFetchedEpoch(),
+                f.maxBytes()), false).compose(answer -> {
+            long remainingMs = (deadline - System.nanoTime()) / 1_000_000L;
+            if (!answer.records().isEmpty() || answer.diverged() || remainingMs <= 0 || !storage.isCurrent(leader)) {
+                return Future.succeededFuture(answer);
+            }
+            Promise<Void> woken = Promise.promise();
+            long timer = vertx.setTimer(remainingMs, t -> woken.tryComplete());
+            appended.whenComplete((v, e) -> context.runOnContext(x -> {
+                vertx.cancelTimer(timer);
+                woken.tryComplete();
+            }));
+            return woken.future().compose(v -> fetchUntil(leader, f, deadline));
+        });
+    }
+
+    /** Starts the fetch loop of a partition this node follows (one loop per partition). */
+    private void startFetching(String stream, int partition) {
+        if (fetching.add(stream + "/" + partition)) {
+            context.runOnContext(v -> fetchLoop(stream, partition));
+        }
+    }
+
+    private void fetchLoop(String stream, int partition) {
+        Replica r = storage.replica(stream, partition);
+        PartitionFollower follower = r == null ? null : r.follower();
+        if (stopping || follower == null) {
+            fetching.remove(stream + "/" + partition);
+            return;
+        }
+        PartitionState state = catalog.partition(stream, partition).orElse(null);
+        if (state == null || state.leader() == null || state.leader().equals(nodeId)) {
+            vertx.setTimer(50, t -> fetchLoop(stream, partition));
+            return;
+        }
+        vertx.executeBlocking(() -> new Messages.Fetch(stream, partition, nodeId, state.epoch(),
+                        follower.fetchOffset(), follower.lastEpoch(), FETCH_MAX_BYTES, FETCH_WAIT_MS), false)
+                .compose(fetch -> vertx.eventBus().<Messages.FetchResult>request(
+                        Addresses.onNode(state.leader(), Addresses.FETCH), fetch,
+                        new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + 10_000)))
+                .compose(reply -> vertx.executeBlocking(() -> {
+                    synchronized (r) {
+                        return r.follower() == follower && follower.apply(reply.body().answer());
+                    }
+                }, false))
+                .onComplete(again -> fetchLoop(stream, partition), failure -> {
+                    LOG.log(System.Logger.Level.DEBUG, "fetch of " + stream + "/" + partition + " from "
+                            + state.leader() + " failed: " + failure.getMessage());
+                    vertx.setTimer(100, t -> fetchLoop(stream, partition));
+                });
     }
 
     private <T> void blocking(Message<?> message, Callable<T> work) {

@@ -3,6 +3,7 @@ package io.hawser.partition;
 import io.hawser.log.LogConfig;
 import io.hawser.log.Record;
 import io.hawser.log.memory.InMemoryPartitionLog;
+import io.hawser.model.AckPolicy;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PublishAck;
@@ -52,7 +53,7 @@ class PartitionLeaderTest {
         InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
         PartitionLeader leader = leader(log, 0);
         assertEquals(-1, leader.highWatermark());
-        List<PublishAck> a = acks(leader.append(List.of(msg("a", null), msg("b", null)), -1, true));
+        List<PublishAck> a = acks(leader.append(List.of(msg("a", null), msg("b", null)), -1, AckPolicy.LEADER));
         assertEquals(List.of(0L, 1L), a.stream().map(PublishAck::offset).toList());
         assertEquals(1, leader.highWatermark());
         List<Record> read = leader.readCommitted(0, 10, 1 << 20);
@@ -68,7 +69,7 @@ class PartitionLeaderTest {
         PartitionLeader leader = leader(log, 0);
         List<CompletableFuture<List<PublishAck>>> futures = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            futures.add(leader.append(List.of(msg("m" + i, null)), -1, true));
+            futures.add(leader.append(List.of(msg("m" + i, null)), -1, AckPolicy.LEADER));
         }
         List<Long> offsets = new ArrayList<>();
         for (CompletableFuture<List<PublishAck>> f : futures) {
@@ -84,8 +85,8 @@ class PartitionLeaderTest {
     void duplicateIdsGetTheFirstCopysOffsetWithinTheWindowOnlyAndAfterRestart() throws Exception {
         InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
         PartitionLeader leader = leader(log, 60_000);
-        PublishAck first = acks(leader.append(List.of(msg("x", "id-1")), -1, true)).get(0);
-        List<PublishAck> again = acks(leader.append(List.of(msg("y", null), msg("x", "id-1")), -1, true));
+        PublishAck first = acks(leader.append(List.of(msg("x", "id-1")), -1, AckPolicy.LEADER)).get(0);
+        List<PublishAck> again = acks(leader.append(List.of(msg("y", null), msg("x", "id-1")), -1, AckPolicy.LEADER));
         assertFalse(first.duplicate());
         assertTrue(again.get(1).duplicate());
         assertEquals(first.offset(), again.get(1).offset());
@@ -93,10 +94,10 @@ class PartitionLeaderTest {
 
         // a new leader over the same log rebuilds the window from the stored ids
         PartitionLeader restarted = leader(log, 60_000);
-        assertTrue(acks(restarted.append(List.of(msg("x", "id-1")), -1, true)).get(0).duplicate());
+        assertTrue(acks(restarted.append(List.of(msg("x", "id-1")), -1, AckPolicy.LEADER)).get(0).duplicate());
 
         clock.advance(60_001);
-        PublishAck late = acks(restarted.append(List.of(msg("x", "id-1")), -1, true)).get(0);
+        PublishAck late = acks(restarted.append(List.of(msg("x", "id-1")), -1, AckPolicy.LEADER)).get(0);
         assertFalse(late.duplicate(), "outside the window the id is new");
         assertEquals(2, late.offset());
     }
@@ -105,11 +106,11 @@ class PartitionLeaderTest {
     void expectedOffsetMismatchStoresNothing() throws Exception {
         InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
         PartitionLeader leader = leader(log, 0);
-        acks(leader.append(List.of(msg("a", null)), -1, true));
-        PublishAck wrong = acks(leader.append(List.of(msg("b", null)), 0, true)).get(0);
+        acks(leader.append(List.of(msg("a", null)), -1, AckPolicy.LEADER));
+        PublishAck wrong = acks(leader.append(List.of(msg("b", null)), 0, AckPolicy.LEADER)).get(0);
         assertEquals(ErrorCode.OFFSET_MISMATCH, wrong.error());
         assertEquals(1, log.endOffset());
-        PublishAck right = acks(leader.append(List.of(msg("b", null)), 1, true)).get(0);
+        PublishAck right = acks(leader.append(List.of(msg("b", null)), 1, AckPolicy.LEADER)).get(0);
         assertEquals(1, right.offset());
     }
 
@@ -119,7 +120,7 @@ class PartitionLeaderTest {
         PartitionLeader leader = leader(log, 0);
         CompletableFuture<Void> next = leader.nextCommit();
         assertFalse(next.isDone());
-        acks(leader.append(List.of(msg("a", null)), -1, true));
+        acks(leader.append(List.of(msg("a", null)), -1, AckPolicy.LEADER));
         next.get(5, TimeUnit.SECONDS);
         assertTrue(leader.readCommitted(1, 10, 1024).isEmpty());
     }
@@ -129,7 +130,7 @@ class PartitionLeaderTest {
         InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
         PartitionLeader leader = leader(log, 0);
         leader.close();
-        CompletableFuture<List<PublishAck>> f = leader.append(List.of(msg("a", null)), -1, true);
+        CompletableFuture<List<PublishAck>> f = leader.append(List.of(msg("a", null)), -1, AckPolicy.LEADER);
         Throwable failure = f.handle((v, e) -> e).get(5, TimeUnit.SECONDS);
         assertTrue(failure instanceof HawserException he && he.code() == ErrorCode.NO_LEADER, String.valueOf(failure));
         assertEquals(0, log.endOffset());

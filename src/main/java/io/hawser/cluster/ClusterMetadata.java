@@ -1,0 +1,172 @@
+package io.hawser.cluster;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.hawser.model.PartitionState;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * The cluster's stream metadata: one {@link StreamEntry} per stream in a Hazelcast map, changed only by
+ * compare-and-set so concurrent writers (the controller, partition leaders recording their ISR, electors) never
+ * lose each other's changes. Every node mirrors the map into its {@link StreamCatalog} on disk; at start a node
+ * offers its copy back, so the metadata survives a restart of the whole cluster (the newest version wins).
+ *
+ * <p>Threading: every method blocks on the cluster; call them off the event loops. Map events arrive on Hazelcast
+ * threads; {@code onChange} is called there after the catalog took the change.
+ */
+public final class ClusterMetadata implements AutoCloseable {
+    static final String STREAMS_MAP = "hawser.streams";
+    private static final System.Logger LOG = System.getLogger(ClusterMetadata.class.getName());
+
+    private final IMap<String, String> map;
+    private final StreamCatalog catalog;
+    private final Consumer<String> onChange;
+    private final java.util.UUID listener;
+
+    private ClusterMetadata(IMap<String, String> map, StreamCatalog catalog, Consumer<String> onChange) {
+        this.map = map;
+        this.catalog = catalog;
+        this.onChange = onChange;
+        this.listener = map.addEntryListener(new Listener(), true);
+    }
+
+    private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> event) {
+            take(event.getValue());
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> event) {
+            take(event.getValue());
+        }
+    }
+
+    private void take(String json) {
+        try {
+            StreamEntry entry = StreamEntry.decode(json);
+            if (catalog.apply(entry)) {
+                onChange.accept(entry.name());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot apply a stream metadata change: " + e.getMessage(), e);
+        }
+    }
+
+    /** Joins the cluster's metadata: offers this node's copy, then takes the cluster's. Blocking. */
+    public static ClusterMetadata start(ClusterMembership membership, StreamCatalog catalog,
+                                        Consumer<String> onChange) {
+        ClusterMetadata metadata = new ClusterMetadata(membership.hazelcast().getMap(STREAMS_MAP), catalog,
+                onChange);
+        for (StreamEntry local : catalog.entries()) {
+            metadata.offer(local);
+        }
+        for (Map.Entry<String, String> e : metadata.map.entrySet()) {
+            metadata.take(e.getValue());
+        }
+        return metadata;
+    }
+
+    private void offer(StreamEntry local) {
+        String encoded = local.encode();
+        while (true) {
+            String current = map.putIfAbsent(local.name(), encoded);
+            if (current == null || StreamEntry.decode(current).version() >= local.version()
+                    || map.replace(local.name(), current, encoded)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Changes one stream's entry with compare-and-set, retrying on conflicts. {@code change} gets the current entry
+     * (null when the stream never existed) and returns the next one, or the same instance for no change. Returns
+     * the entry in force afterwards (null if none); this node's catalog has taken it when this returns.
+     */
+    public StreamEntry update(String stream, UnaryOperator<StreamEntry> change) {
+        while (true) {
+            String current = map.get(stream);
+            StreamEntry before = current == null ? null : StreamEntry.decode(current);
+            StreamEntry after = change.apply(before);
+            if (after == before) {
+                return before;
+            }
+            String encoded = after.encode();
+            boolean written = current == null ? map.putIfAbsent(stream, encoded) == null
+                    : map.replace(stream, current, encoded);
+            if (written) {
+                if (catalog.apply(after)) {
+                    onChange.accept(stream);
+                }
+                return after;
+            }
+        }
+    }
+
+    /**
+     * Records {@code leader} as the partition's leader at {@code epoch}, unless the metadata already has a newer
+     * epoch. Returns whether it did.
+     */
+    public boolean setLeader(String stream, int partition, String leader, long epoch) {
+        StreamEntry result = update(stream, e -> {
+            if (e == null || e.deleted() || partition >= e.partitions().size()
+                    || e.partitions().get(partition).epoch() > epoch) {
+                return e;
+            }
+            PartitionState s = e.partitions().get(partition);
+            List<String> isr = s.isr();
+            if (!isr.contains(leader)) {
+                isr = new ArrayList<>(isr);
+                isr.add(leader);
+            }
+            return e.withPartition(partition, new PartitionState(s.replicas(), leader, epoch, isr));
+        });
+        return result != null && !result.deleted() && partition < result.partitions().size()
+                && leader.equals(result.partitions().get(partition).leader())
+                && result.partitions().get(partition).epoch() == epoch;
+    }
+
+    /** The leader at {@code epoch} gives the partition up (hand-over): no leader until the next one is elected. */
+    public void clearLeader(String stream, int partition, long epoch) {
+        update(stream, e -> {
+            if (e == null || e.deleted() || partition >= e.partitions().size()
+                    || e.partitions().get(partition).epoch() != epoch) {
+                return e;
+            }
+            return e.withPartition(partition, e.partitions().get(partition).withLeader(null, epoch));
+        });
+    }
+
+    /** Records the ISR of the leader at {@code epoch}; false when the partition has another epoch (deposed). */
+    public boolean writeIsr(String stream, int partition, long epoch, List<String> isr) {
+        boolean[] ok = {false};
+        update(stream, e -> {
+            ok[0] = false;
+            if (e == null || e.deleted() || partition >= e.partitions().size()
+                    || e.partitions().get(partition).epoch() != epoch) {
+                return e;
+            }
+            ok[0] = true;
+            PartitionState s = e.partitions().get(partition);
+            List<String> ordered = s.replicas().stream().filter(isr::contains).toList();
+            return ordered.equals(s.isr()) ? e : e.withPartition(partition, s.withIsr(ordered));
+        });
+        return ok[0];
+    }
+
+    @Override
+    public void close() {
+        try {
+            map.removeEntryListener(listener);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "metadata listener already gone: " + e.getMessage());
+        }
+    }
+}
