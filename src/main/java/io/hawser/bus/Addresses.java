@@ -35,6 +35,8 @@ public final class Addresses {
     public static final String STORAGE_FOLLOW = "hawser.storage.follow";
     /** {@link Messages.HandOver} -> {@link Messages.HandOverReady}. */
     public static final String STORAGE_HAND_OVER = "hawser.storage.handover";
+    /** Published node-locally by the elector: {@link Messages.NodeGone}. */
+    public static final String NODE_GONE = "hawser.cluster.node-gone";
     /** {@link Messages.ReplicaCheck} -> {@link Messages.ReplicaEligibility}. */
     public static final String STORAGE_REPLICA_CHECK = "hawser.storage.replica-check";
 

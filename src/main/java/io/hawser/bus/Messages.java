@@ -109,6 +109,10 @@ public final class Messages {
     public record Leading(long epoch) {
     }
 
+    /** Published (elector to storage) when a member left the cluster: its replicas cannot be in sync. */
+    public record NodeGone(String nodeId) {
+    }
+
     /** Elector to storage: leadership of the partition is lost or given up; follow the current leader. */
     public record Follow(String stream, int partition) {
     }
@@ -149,6 +153,7 @@ public final class Messages {
         WireCodec.register(bus, Lead.class);
         WireCodec.register(bus, Leading.class);
         WireCodec.register(bus, Follow.class);
+        WireCodec.register(bus, NodeGone.class);
         WireCodec.register(bus, HandOver.class);
         WireCodec.register(bus, HandOverReady.class);
         WireCodec.register(bus, ReplicaCheck.class);

@@ -92,7 +92,10 @@ public final class ClusterMembership {
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setMembers(members(c));
 
-        hz.getCPSubsystemConfig().setCPMemberCount(cpMembers(c));
+        hz.getCPSubsystemConfig().setCPMemberCount(cpMembers(c))
+                .setSessionHeartbeatIntervalSeconds(1)
+                // Survivors close a departed member's sessions at once; the TTL only backs that up.
+                .setSessionTimeToLiveSeconds(30);
         // The maps Vert.x's clustered event bus keeps (as in vertx-hazelcast's default-cluster.xml).
         hz.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
                 .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
@@ -177,8 +180,22 @@ public final class ClusterMembership {
         return hazelcast.getMap(HTTP_URLS);
     }
 
-    /** Leaves the cluster; call after Vert.x has closed. Blocking. */
+    /**
+     * Leaves the cluster; call after Vert.x has closed. Blocking, bounded: a graceful leave that cannot finish (the
+     * CP group lost its majority when the last nodes stop) falls back to terminating the member.
+     */
     public void leave() {
-        hazelcast.shutdown();
+        Thread graceful = new Thread(hazelcast::shutdown, "hawser-cluster-leave");
+        graceful.setDaemon(true);
+        graceful.start();
+        try {
+            graceful.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (graceful.isAlive()) {
+            LOG.log(System.Logger.Level.WARNING, "graceful cluster leave did not finish in 15 s; terminating");
+            hazelcast.getLifecycleService().terminate();
+        }
     }
 }

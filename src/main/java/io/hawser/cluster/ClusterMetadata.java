@@ -3,8 +3,10 @@ package io.hawser.cluster;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.hawser.model.PartitionState;
+import io.hawser.partition.IsrStore;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +39,16 @@ public final class ClusterMetadata implements AutoCloseable {
         this.listener = map.addEntryListener(new Listener(), true);
     }
 
-    private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+    private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
+            EntryMergedListener<String, String> {
+        @Override
+        public void entryMerged(EntryEvent<String, String> event) {
+            String now = map.get(event.getKey()); // after a split-brain heal: whatever the map holds now
+            if (now != null) {
+                take(now);
+            }
+        }
+
         @Override
         public void entryAdded(EntryEvent<String, String> event) {
             take(event.getValue());
@@ -74,11 +85,21 @@ public final class ClusterMetadata implements AutoCloseable {
         return metadata;
     }
 
+    /**
+     * Takes every entry of the map again. Events can be missed (a split-brain heal, a member that was paused), so
+     * each node re-reads the map periodically; a no-op when nothing differs. Blocking.
+     */
+    public void resync() {
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            take(e.getValue());
+        }
+    }
+
     private void offer(StreamEntry local) {
         String encoded = local.encode();
         while (true) {
             String current = map.putIfAbsent(local.name(), encoded);
-            if (current == null || StreamEntry.decode(current).version() >= local.version()
+            if (current == null || !local.supersedes(StreamEntry.decode(current))
                     || map.replace(local.name(), current, encoded)) {
                 return;
             }
@@ -144,21 +165,25 @@ public final class ClusterMetadata implements AutoCloseable {
         });
     }
 
-    /** Records the ISR of the leader at {@code epoch}; false when the partition has another epoch (deposed). */
-    public boolean writeIsr(String stream, int partition, long epoch, List<String> isr) {
-        boolean[] ok = {false};
+    /** Records the ISR of the leader at {@code epoch} (see {@link IsrStore.Outcome}). */
+    public IsrStore.Outcome writeIsr(String stream, int partition, long epoch, List<String> isr) {
+        IsrStore.Outcome[] outcome = {IsrStore.Outcome.DEPOSED};
         update(stream, e -> {
-            ok[0] = false;
             if (e == null || e.deleted() || partition >= e.partitions().size()
-                    || e.partitions().get(partition).epoch() != epoch) {
+                    || e.partitions().get(partition).epoch() > epoch) {
+                outcome[0] = IsrStore.Outcome.DEPOSED;
                 return e;
             }
-            ok[0] = true;
             PartitionState s = e.partitions().get(partition);
+            if (s.epoch() < epoch) {
+                outcome[0] = IsrStore.Outcome.NOT_YET;
+                return e;
+            }
+            outcome[0] = IsrStore.Outcome.WRITTEN;
             List<String> ordered = s.replicas().stream().filter(isr::contains).toList();
             return ordered.equals(s.isr()) ? e : e.withPartition(partition, s.withIsr(ordered));
         });
-        return ok[0];
+        return outcome[0];
     }
 
     @Override

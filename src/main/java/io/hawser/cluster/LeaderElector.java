@@ -36,6 +36,7 @@ public final class LeaderElector implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LeaderElector.class.getName());
     private static final long TICK_MS = 50;
     private static final long RENEW_EVERY_NANOS = 400_000_000L;
+    private static final long RESYNC_EVERY_NANOS = 1_000_000_000L;
     /** How long non-preferred replicas leave a leaderless partition to its live preferred replica. */
     private static final long PREFERRED_GRACE_NANOS = 1_000_000_000L;
 
@@ -59,6 +60,7 @@ public final class LeaderElector implements AutoCloseable {
     private final Map<String, Held> held = new HashMap<>();
     private final Map<String, Long> leaderlessSince = new HashMap<>();
     private final Map<String, FencedLock> locks = new HashMap<>();
+    private long lastResyncNanos = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean handingOver;
     private final java.util.concurrent.CompletableFuture<Void> handedOver = new java.util.concurrent.CompletableFuture<>();
@@ -85,6 +87,8 @@ public final class LeaderElector implements AutoCloseable {
 
             @Override
             public void memberRemoved(MembershipEvent event) {
+                vertx.eventBus().publish(Addresses.NODE_GONE,
+                        new Messages.NodeGone(ClusterMembership.nodeIdOf(event.getMember())));
                 sessionCloser.execute(() -> closeSessionsOf(event.getMember()));
                 wakeUp();
             }
@@ -147,6 +151,11 @@ public final class LeaderElector implements AutoCloseable {
     }
 
     private void tick() {
+        long now = System.nanoTime();
+        if (now - lastResyncNanos > RESYNC_EVERY_NANOS) {
+            lastResyncNanos = now;
+            metadata.resync();
+        }
         Set<String> live = new HashSet<>(membership.liveNodeIds());
         Set<String> seen = new HashSet<>();
         for (StreamEntry entry : catalog.entries()) {
@@ -226,6 +235,12 @@ public final class LeaderElector implements AutoCloseable {
         }
         held.put(key(stream, partition), h);
         leaderlessSince.remove(key(stream, partition));
+        Set<String> live = new HashSet<>(membership.liveNodeIds());
+        for (String replica : state.isr()) {
+            if (!live.contains(replica)) {
+                vertx.eventBus().publish(Addresses.NODE_GONE, new Messages.NodeGone(replica));
+            }
+        }
         LOG.log(System.Logger.Level.INFO, "leading " + stream + "/" + partition + " at epoch " + leading.epoch()
                 + " (lock fence " + fence + ")");
     }
@@ -264,7 +279,7 @@ public final class LeaderElector implements AutoCloseable {
         handingOver = true;
         wakeUp();
         try {
-            handedOver.get(waitMs + 15_000, TimeUnit.MILLISECONDS);
+            handedOver.get(waitMs + 3_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "leadership hand-over did not finish: " + e);
         }
@@ -299,7 +314,7 @@ public final class LeaderElector implements AutoCloseable {
         running = false;
         wakeUp();
         try {
-            thread.join(10_000);
+            thread.join(2_000); // it may be stuck in a CP call that cannot finish (no CP majority left)
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

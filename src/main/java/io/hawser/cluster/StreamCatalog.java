@@ -112,10 +112,13 @@ public final class StreamCatalog {
         return Optional.of(e.partitions().get(partition));
     }
 
-    /** Takes {@code entry} when it is newer than what this catalog has; returns whether it did. Blocking. */
+    /**
+     * Takes {@code entry}, the cluster's current metadata of a stream (the cluster is the authority while this node
+     * is a member); returns whether it changed anything. Blocking.
+     */
     public synchronized boolean apply(StreamEntry entry) {
         StreamEntry current = entries.get(entry.name());
-        if (current != null && current.version() >= entry.version()) {
+        if (entry.equals(current)) {
             return false;
         }
         Map<String, StreamEntry> next = new TreeMap<>(entries);

@@ -28,6 +28,31 @@ public record StreamEntry(String name, long version, long incarnation, StreamCon
         return config == null;
     }
 
+    /**
+     * Whether this copy is more recent than {@code other}, for copies that met after being apart (a node's copy on
+     * disk offered to the cluster at start). Leader epochs decide first: only the side that could elect leaders
+     * raises them, whereas a deposed leader cut off from the cluster may still have bumped {@code version}.
+     */
+    public boolean supersedes(StreamEntry other) {
+        if (incarnation != other.incarnation) {
+            return incarnation > other.incarnation;
+        }
+        if (deleted() != other.deleted()) {
+            return deleted();
+        }
+        long mine = epochSum();
+        long theirs = other.epochSum();
+        return mine != theirs ? mine > theirs : version > other.version;
+    }
+
+    private long epochSum() {
+        long sum = 0;
+        for (PartitionState p : partitions) {
+            sum += p.epoch();
+        }
+        return sum;
+    }
+
     public StreamEntry next(StreamConfig config, List<PartitionState> partitions) {
         return new StreamEntry(name, version + 1, incarnation, config, partitions);
     }

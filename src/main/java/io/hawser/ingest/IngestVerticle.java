@@ -117,7 +117,7 @@ public final class IngestVerticle extends AbstractVerticle {
                     Promise<Void> later = Promise.promise();
                     vertx.setTimer(RETRY_MS, t -> later.complete());
                     return later.future().compose(v -> appendRetrying(append,
-                            new DeliveryOptions(options).setSendTimeout(leftMs - RETRY_MS), deadline));
+                            new DeliveryOptions(options).setSendTimeout(Math.max(1, leftMs - RETRY_MS)), deadline));
                 });
     }
 

@@ -338,10 +338,9 @@ public final class PartitionLeader implements AutoCloseable {
         } else if (!lease.isValid()) {
             p.result().completeExceptionally(notAcknowledged("the leader's lease ran out before the ack"));
         } else if (replicated && isr.size() < minInsyncReplicas) {
-            p.result().completeExceptionally(new HawserException(ErrorCode.NOT_ENOUGH_REPLICAS, "stored, but "
-                    + "only " + isr.size() + " replicas " + isr + " of " + stream + "/" + partition
-                    + " are in sync (minInsyncReplicas " + minInsyncReplicas + "); not acknowledged, the message "
-                    + "may be stored: retry with the same message id"));
+            // 503 promises nothing was stored; this message was, so it gets the "unknown outcome" answer.
+            p.result().completeExceptionally(notAcknowledged("only " + isr.size() + " replicas " + isr
+                    + " are in sync, below minInsyncReplicas " + minInsyncReplicas));
         } else {
             p.result().complete(requestAcks);
         }
@@ -511,15 +510,24 @@ public final class PartitionLeader implements AutoCloseable {
                 synchronized (progress) {
                     isr = List.copyOf(next);
                 }
-                if (!isrStore.write(next)) {
+                IsrStore.Outcome outcome = isrStore.write(next);
+                if (outcome == IsrStore.Outcome.DEPOSED) {
                     depose();
+                } else if (outcome == IsrStore.Outcome.NOT_YET) {
+                    synchronized (progress) {
+                        isr = current; // it rejoins at its next fetch
+                    }
                 }
                 return;
             }
             next.remove(replica);
-            if (!isrStore.write(next)) {
+            IsrStore.Outcome outcome = isrStore.write(next);
+            if (outcome == IsrStore.Outcome.DEPOSED) {
                 depose();
                 return;
+            }
+            if (outcome == IsrStore.Outcome.NOT_YET) {
+                return; // the next check shrinks it
             }
             List<CompletableFuture<Void>> released;
             synchronized (progress) {
@@ -550,6 +558,20 @@ public final class PartitionLeader implements AutoCloseable {
             }
         }
         released.forEach(w -> w.complete(null));
+    }
+
+    /** A replica's node left the cluster: it cannot be in sync, so it leaves the ISR now rather than at maxLag. */
+    public void replicaGone(String replica) {
+        if (replica.equals(localReplica)) {
+            return;
+        }
+        synchronized (progress) {
+            FollowerProgress f = followers.get(replica);
+            if (f != null) {
+                f.lastCaughtUpNanos = Long.MIN_VALUE / 2; // checkIsr retries the shrink if this one cannot be written
+            }
+        }
+        changeIsr(replica, false);
     }
 
     /** Another leader epoch exists: acknowledge nothing more. */

@@ -107,8 +107,8 @@ final class NodeStorage implements AutoCloseable {
             }
             PartitionLeader leader = r.leader();
             if (leader != null) {
-                boolean superseded = state.epoch() > leader.epoch()
-                        || (state.leader() != null && !state.leader().equals(nodeId));
+                // Only a newer epoch deposes: an older state is metadata this leader has not recorded over yet.
+                boolean superseded = state.epoch() > leader.epoch();
                 if (superseded || leader.deposed()) {
                     LOG.log(System.Logger.Level.INFO, "partition " + config.name() + "/" + p + " now led by "
                             + state.leader() + " at epoch " + state.epoch() + "; following");

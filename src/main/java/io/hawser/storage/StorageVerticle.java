@@ -15,6 +15,7 @@ import io.hawser.cluster.StreamEntry;
 import io.hawser.model.PartitionState;
 import io.hawser.model.PartitionStatus;
 import io.hawser.partition.FetchAnswer;
+import io.hawser.partition.IsrStore;
 import io.hawser.partition.LeaseTable;
 import io.hawser.partition.PartitionFollower;
 import io.hawser.model.ErrorCode;
@@ -74,7 +75,7 @@ public final class StorageVerticle extends AbstractVerticle {
     /** Records a partition leader's ISR in the cluster metadata (false: the leader's epoch is over). Blocking. */
     @FunctionalInterface
     public interface IsrWriter {
-        boolean write(String stream, int partition, long epoch, List<String> isr);
+        IsrStore.Outcome write(String stream, int partition, long epoch, List<String> isr);
     }
 
     /**
@@ -135,6 +136,12 @@ public final class StorageVerticle extends AbstractVerticle {
         bus.<Messages.HandOver>localConsumer(Addresses.STORAGE_HAND_OVER, this::handOver);
         bus.<Messages.ReplicaCheck>localConsumer(Addresses.STORAGE_REPLICA_CHECK, this::checkReplica);
         bus.<Messages.StreamName>localConsumer(Addresses.STREAMS_CHANGED, m -> reconcile(m.body().stream()));
+        bus.<Messages.NodeGone>localConsumer(Addresses.NODE_GONE, m -> vertx.executeBlocking(() -> {
+            for (PartitionLeader leader : storage.leaders()) {
+                leader.replicaGone(m.body().nodeId());
+            }
+            return null;
+        }, false));
 
         vertx.executeBlocking(() -> {
             Set<String> known = new HashSet<>();
@@ -543,7 +550,7 @@ public final class StorageVerticle extends AbstractVerticle {
                         follower.fetchOffset(), follower.lastEpoch(), FETCH_MAX_BYTES, FETCH_WAIT_MS), false)
                 .compose(fetch -> vertx.eventBus().<Messages.FetchResult>request(
                         Addresses.onNode(state.leader(), Addresses.FETCH), fetch,
-                        new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + 10_000)))
+                        new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + 1_500)))
                 .compose(reply -> vertx.executeBlocking(() -> {
                     synchronized (r) {
                         return r.follower() == follower && follower.apply(reply.body().answer());

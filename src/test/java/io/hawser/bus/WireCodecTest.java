@@ -152,6 +152,7 @@ class WireCodecTest {
         samples.add(new Messages.Lead("orders", 0, 12));
         samples.add(new Messages.Leading(12));
         samples.add(new Messages.Follow("orders", 0));
+        samples.add(new Messages.NodeGone("node-c"));
         samples.add(new Messages.HandOver("orders", 0, 5_000));
         samples.add(new Messages.HandOverReady(List.of("node-b", "node-c")));
         samples.add(new Messages.ReplicaCheck("orders", 1));

@@ -48,7 +48,18 @@ public final class ChildNode implements AutoCloseable {
      * and waits until it is ready.
      */
     public static ChildNode start(Path dataDir, String nodeId, String... extraArgs) {
-        int port = freePort();
+        return start(dataDir, nodeId, "test-" + java.util.UUID.randomUUID(), freePort(), freePort(), extraArgs);
+    }
+
+    /**
+     * Starts {@code Main --data-dir dir --http-port httpPort --cluster-port clusterPort --cluster-name clusterName
+     * --node-id id [extraArgs]} and waits until it is ready. For a member of a multi-node cluster (pass
+     * {@code --join ...} in {@code extraArgs}) and for a restart that keeps its ports. {@code extraArgs} must not
+     * repeat these flags: the last of a repeated flag wins silently.
+     */
+    public static ChildNode start(Path dataDir, String nodeId, String clusterName, int clusterPort, int httpPort,
+            String... extraArgs) {
+        int port = httpPort;
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC",
@@ -56,8 +67,8 @@ public final class ChildNode implements AutoCloseable {
                 "io.hawser.app.Main",
                 "--data-dir", dataDir.toString(),
                 "--http-port", Integer.toString(port),
-                "--cluster-port", Integer.toString(freePort()),
-                "--cluster-name", "test-" + java.util.UUID.randomUUID(),
+                "--cluster-port", Integer.toString(clusterPort),
+                "--cluster-name", clusterName,
                 "--node-id", nodeId));
         command.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
