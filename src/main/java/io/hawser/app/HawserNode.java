@@ -122,7 +122,8 @@ public final class HawserNode {
                 })
                 .compose(v -> deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
                         new HawserMetrics(metrics.registry()), leases,
-                        (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr))))
+                        (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr),
+                        node -> membership.liveNodeIds().contains(node))))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
                 .compose(v -> deploy(new ControllerVerticle(metadata, catalog, membership)))
                 .compose(v -> vertx.executeBlocking(() -> {

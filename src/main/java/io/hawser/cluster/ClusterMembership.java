@@ -58,11 +58,44 @@ public final class ClusterMembership {
             throw new IllegalStateException("another live cluster member already has node id '" + config.nodeId()
                     + "'");
         }
-        if (cpMembers(config) == 0) {
+        if (cpMembers(config) > 0) {
+            membership.keepCpGroupFull();
+        } else {
             LOG.log(System.Logger.Level.WARNING, "fewer than 3 cluster members configured: the CP subsystem runs in "
                     + "Hazelcast's unsafe mode (leader locks are not split-brain safe); run 3 or more nodes");
         }
         return membership;
+    }
+
+    /**
+     * CP members are fixed Hazelcast members: one that restarts comes back as a new member outside the CP group.
+     * Every few seconds a non-CP member promotes itself while the group has fewer than 3 members (departed ones are
+     * removed by the survivors, see {@link LeaderElector}), so rolling restarts never leave CP without a majority.
+     */
+    private void keepCpGroupFull() {
+        java.util.concurrent.ScheduledExecutorService cpKeeper = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "hawser-cp-keeper");
+                    t.setDaemon(true);
+                    return t;
+                });
+        cpKeeper.scheduleWithFixedDelay(() -> {
+            if (!hazelcast.getLifecycleService().isRunning()) {
+                cpKeeper.shutdown();
+                return;
+            }
+            try {
+                var cp = hazelcast.getCPSubsystem().getCPSubsystemManagementService();
+                if (cp.getLocalCPMember() == null && cp.isDiscoveryCompleted()
+                        && cp.getCPMembers().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .size() < cpMembers(config)) {
+                    cp.promoteToCPMember().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    LOG.log(System.Logger.Level.INFO, "promoted node " + config.nodeId() + " to CP member");
+                }
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "CP group check failed: " + e);
+            }
+        }, 1, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     static Config hazelcastConfig(NodeConfig c) {
@@ -93,6 +126,9 @@ public final class ClusterMembership {
         join.getTcpIpConfig().setEnabled(true).setMembers(members(c));
 
         hz.getCPSubsystemConfig().setCPMemberCount(cpMembers(c))
+                // A dead CP leader is replaced within about a second of its member leaving (default timeout: 2 s).
+                .setRaftAlgorithmConfig(new com.hazelcast.config.cp.RaftAlgorithmConfig()
+                        .setLeaderElectionTimeoutInMillis(1_000).setLeaderHeartbeatPeriodInMillis(1_000))
                 .setSessionHeartbeatIntervalSeconds(1)
                 // Survivors close a departed member's sessions at once; the TTL only backs that up.
                 .setSessionTimeToLiveSeconds(30);

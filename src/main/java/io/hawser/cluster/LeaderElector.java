@@ -121,6 +121,20 @@ public final class LeaderElector implements AutoCloseable {
                     + ClusterMembership.nodeIdOf(gone) + ": " + e);
         }
         wakeUp();
+        // Its CP seat goes to a live member (a restarted node promotes itself), keeping a CP majority possible.
+        try {
+            var management = cp.getCPSubsystemManagementService();
+            boolean cpMember = management.getCPMembers().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+                    .anyMatch(m -> m.getUuid().equals(gone.getUuid()));
+            if (cpMember) {
+                management.removeCPMember(gone.getUuid()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                LOG.log(System.Logger.Level.INFO, "removed departed member " + ClusterMembership.nodeIdOf(gone)
+                        + " from the CP group");
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "CP member removal of " + ClusterMembership.nodeIdOf(gone)
+                    + ": " + e);
+        }
     }
 
     private void run() {

@@ -68,6 +68,9 @@ public final class StorageVerticle extends AbstractVerticle {
     private final IsrWriter isrWriter;
     private final String nodeId;
     private final Set<String> fetching = new HashSet<>();
+    private final java.util.function.Predicate<String> liveNodes;
+    /** Requests to other nodes by target node, each able to abort itself; touched only on this event loop. */
+    private final Map<String, Set<Runnable>> inFlight = new java.util.HashMap<>();
     private ExecutorService appendPool;
     private NodeStorage storage;
     private volatile boolean stopping;
@@ -81,10 +84,13 @@ public final class StorageVerticle extends AbstractVerticle {
     /**
      * @param logOpener opens (creating when missing) the log in a directory: the MapDB log in production
      * @param leases    the leases the elector holds, handed to the partitions this node comes to lead
+     * @param liveNodes whether a node is a live cluster member now
      */
     public StorageVerticle(NodeConfig config, StreamCatalog catalog, Clock clock,
                            BiFunction<Path, LogConfig, PartitionLog> logOpener, HawserMetrics metrics,
-                           LeaseTable leases, IsrWriter isrWriter) {
+                           LeaseTable leases, IsrWriter isrWriter,
+                           java.util.function.Predicate<String> liveNodes) {
+        this.liveNodes = liveNodes;
         this.leases = leases;
         this.isrWriter = isrWriter;
         this.nodeId = config.nodeId();
@@ -136,12 +142,7 @@ public final class StorageVerticle extends AbstractVerticle {
         bus.<Messages.HandOver>localConsumer(Addresses.STORAGE_HAND_OVER, this::handOver);
         bus.<Messages.ReplicaCheck>localConsumer(Addresses.STORAGE_REPLICA_CHECK, this::checkReplica);
         bus.<Messages.StreamName>localConsumer(Addresses.STREAMS_CHANGED, m -> reconcile(m.body().stream()));
-        bus.<Messages.NodeGone>localConsumer(Addresses.NODE_GONE, m -> vertx.executeBlocking(() -> {
-            for (PartitionLeader leader : storage.leaders()) {
-                leader.replicaGone(m.body().nodeId());
-            }
-            return null;
-        }, false));
+        bus.<Messages.NodeGone>localConsumer(Addresses.NODE_GONE, m -> nodeGone(m.body().nodeId()));
 
         vertx.executeBlocking(() -> {
             Set<String> known = new HashSet<>();
@@ -383,13 +384,57 @@ public final class StorageVerticle extends AbstractVerticle {
             local.accept(message);
             return;
         }
+        HawserException unreachable = new HawserException(ErrorCode.NO_LEADER, "the leader of " + stream + "/"
+                + partition + " (" + leader + ") is not reachable; retry");
+        if (!liveNodes.test(leader)) {
+            Failures.reply(message, unreachable); // it left the cluster; a new leader is being elected
+            return;
+        }
         long timeout = message.body() instanceof Messages.Append a ? a.timeoutMs() + 1_000
                 : message.body() instanceof Messages.Read r ? r.waitMs() + 10_000 : 10_000;
-        vertx.eventBus().request(Addresses.onNode(leader, address), message.body(),
-                        new DeliveryOptions().setSendTimeout(timeout))
+        // A publish forwarded to a node that dies may or may not be stored there: its outcome is unknown.
+        HawserException lost = message.body() instanceof Messages.Append
+                ? new HawserException(ErrorCode.ACK_TIMEOUT, "the leader of " + stream + "/" + partition + " ("
+                + leader + ") left the cluster before answering; the message may or may not be stored")
+                : unreachable;
+        requestNode(leader, Addresses.onNode(leader, address), message.body(), timeout, lost)
                 .onComplete(reply -> message.reply(reply.body()), failure -> Failures.reply(message,
-                        noHandlers(failure) ? new HawserException(ErrorCode.NO_LEADER, "the leader of " + stream
-                                + "/" + partition + " (" + leader + ") is not reachable; retry") : failure));
+                        noHandlers(failure) ? unreachable : failure));
+    }
+
+    /**
+     * A request to another node that fails with {@code ifNodeLeaves} as soon as that node leaves the cluster,
+     * rather than at its timeout (a killed leader must not hold requests and fetches for seconds).
+     */
+    private <T> Future<Message<T>> requestNode(String node, String address, Object body, long timeoutMs,
+                                               HawserException ifNodeLeaves) {
+        Promise<Message<T>> result = Promise.promise();
+        Runnable abort = () -> result.tryFail(ifNodeLeaves);
+        Set<Runnable> pending = inFlight.computeIfAbsent(node, k -> new HashSet<>());
+        pending.add(abort);
+        vertx.eventBus().<T>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
+                .onComplete(done -> {
+                    pending.remove(abort);
+                    if (done.succeeded()) {
+                        result.tryComplete(done.result());
+                    } else {
+                        result.tryFail(done.cause());
+                    }
+                });
+        return result.future();
+    }
+
+    private void nodeGone(String node) {
+        Set<Runnable> pending = inFlight.remove(node);
+        if (pending != null) {
+            List.copyOf(pending).forEach(Runnable::run);
+        }
+        vertx.executeBlocking(() -> {
+            for (PartitionLeader leader : storage.leaders()) {
+                leader.replicaGone(node);
+            }
+            return null;
+        }, false);
     }
 
     private static boolean noHandlers(Throwable failure) {
@@ -542,15 +587,16 @@ public final class StorageVerticle extends AbstractVerticle {
             return;
         }
         PartitionState state = catalog.partition(stream, partition).orElse(null);
-        if (state == null || state.leader() == null || state.leader().equals(nodeId)) {
+        if (state == null || state.leader() == null || state.leader().equals(nodeId)
+                || !liveNodes.test(state.leader())) {
             vertx.setTimer(50, t -> fetchLoop(stream, partition));
             return;
         }
         vertx.executeBlocking(() -> new Messages.Fetch(stream, partition, nodeId, state.epoch(),
                         follower.fetchOffset(), follower.lastEpoch(), FETCH_MAX_BYTES, FETCH_WAIT_MS), false)
-                .compose(fetch -> vertx.eventBus().<Messages.FetchResult>request(
-                        Addresses.onNode(state.leader(), Addresses.FETCH), fetch,
-                        new DeliveryOptions().setSendTimeout(FETCH_WAIT_MS + 1_500)))
+                .compose(fetch -> this.<Messages.FetchResult>requestNode(state.leader(),
+                        Addresses.onNode(state.leader(), Addresses.FETCH), fetch, FETCH_WAIT_MS + 1_500,
+                        new HawserException(ErrorCode.NO_LEADER, state.leader() + " left the cluster")))
                 .compose(reply -> vertx.executeBlocking(() -> {
                     synchronized (r) {
                         return r.follower() == follower && follower.apply(reply.body().answer());
