@@ -114,18 +114,22 @@ public final class HawserNode {
         LeaseTable leases = new LeaseTable();
         httpPort.set(config.httpPort());
         health.register("partitionsLoaded", true, ready::get);
+        health.register("clusterJoined", true, membership::cpGroupReady);
         Clock clock = Clock.systemUTC();
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         return vertx.executeBlocking(() -> {
-                    metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged);
+                    metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged,
+                            c -> vertx.eventBus().publish(Addresses.CURSOR_STORED, new Messages.CursorSaved(c.stream(),
+                                    c.incarnation(), c.cursor(), c.partition(), c.offset(), c.updatedMs())));
                     return null;
                 })
+                // The controller first: storage offers its stored cursor positions to it at start.
+                .compose(v -> deploy(new ControllerVerticle(metadata, catalog, membership)))
                 .compose(v -> deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
                         new HawserMetrics(metrics.registry()), leases,
                         (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr),
                         node -> membership.liveNodeIds().contains(node))))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
-                .compose(v -> deploy(new ControllerVerticle(metadata, catalog, membership)))
                 .compose(v -> vertx.executeBlocking(() -> {
                     elector = new LeaderElector(membership, metadata, catalog, vertx, leases, LEASE_MS);
                     awaitLeaders(catalog, 10_000);

@@ -15,7 +15,8 @@ import java.util.Set;
  * here, in one place, so the "full < 15 min, quick < 3 min" budget can be checked by reading it.
  */
 final class BenchOptions {
-  static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight");
+  static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight",
+      "rf3-inflight", "failover");
   static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight");
 
   final boolean quick;

@@ -33,6 +33,7 @@ public final class Benchmark {
   private final BenchOptions options;
   private NodeProcess node;
   private NatsBench nats;
+  private ClusterNodes cluster;
 
   private Benchmark(BenchOptions options) {
     this.options = options;
@@ -127,6 +128,11 @@ public final class Benchmark {
         natsReport = nats.run(node, api, payload);
       }
       api.close();
+      if (abortReason == null && options.url == null && (options.workloads.contains("rf3-inflight")
+          || options.workloads.contains("failover"))) {
+        stopAll(); // the three cluster nodes get the machine to themselves
+        results.addAll(runClusterWorkloads(vertx, payload));
+      }
     } finally {
       try {
         Await.result(vertx.close(), Duration.ofSeconds(10), "closing the client");
@@ -147,6 +153,35 @@ public final class Benchmark {
       throw new BenchException("cannot write " + json + ": " + e.getMessage(), e);
     }
     return report.anyFailed() ? EXIT_FAILED : EXIT_OK;
+  }
+
+  private List<WorkloadResult> runClusterWorkloads(Vertx vertx, byte[] payload) {
+    List<WorkloadResult> results = new ArrayList<>();
+    ClusterNodes cluster = new ClusterNodes(options, vertx);
+    setCluster(cluster);
+    try {
+      Progress.say("starting a 3-node cluster for the RF=3 and failover workloads");
+      cluster.start();
+      NodeProcess first = cluster.nodes().get(0);
+      HawserApi api = new HawserApi(vertx, first.endpoint());
+      try {
+        if (options.workloads.contains("rf3-inflight")) {
+          PublishDriver driver = new PublishDriver(vertx, first.endpoint(), options.requestTimeout);
+          results.add(runWorkload(new ClusterWorkloads.Rf3Inflight(options, api, driver, payload)));
+        }
+        if (options.workloads.contains("failover")) {
+          results.add(runWorkload(new ClusterWorkloads.Failover(cluster, api, "bench-1", payload)));
+        }
+      } finally {
+        api.close();
+      }
+    } catch (BenchException e) {
+      System.err.println("bench: the cluster workloads could not run: " + e.getMessage());
+    } finally {
+      cluster.close();
+      setCluster(null);
+    }
+    return results;
   }
 
   /** Warm-up, then K measured runs; any exception makes the workload FAILED and the others still run. */
@@ -211,6 +246,9 @@ public final class Benchmark {
         case "nats-sync":
         case "nats-inflight":
           break; // run by NatsBench after the HTTP workloads
+        case "rf3-inflight":
+        case "failover":
+          break; // run on a 3-node cluster at the end
         default:
           throw new IllegalStateException("unknown workload " + id);
       }
@@ -236,6 +274,10 @@ public final class Benchmark {
         + (status == -1 ? "no answer" : "HTTP " + status) + ")");
   }
 
+  private synchronized void setCluster(ClusterNodes c) {
+    cluster = c;
+  }
+
   private synchronized void setNats(NatsBench n) {
     nats = n;
   }
@@ -247,6 +289,9 @@ public final class Benchmark {
     }
     if (nats != null) {
       nats.stop();
+    }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

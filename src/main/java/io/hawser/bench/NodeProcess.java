@@ -137,6 +137,16 @@ final class NodeProcess {
     deleteTree(dataDir);
   }
 
+  /** kill -9 (the failover benchmark); {@link #stop()} still deletes its data afterwards. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(FORCED_STOP.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   Endpoint endpoint() {
     return endpoint;
   }

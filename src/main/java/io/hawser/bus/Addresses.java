@@ -19,6 +19,15 @@ public final class Addresses {
     /** {@link Messages.CursorGet} -> {@link Messages.CursorPositions}. */
     public static final String STORAGE_CURSOR_GET = "hawser.storage.cursor.get";
 
+    /** {@link Messages.CursorSaved} -> {@link Messages.Done}: store a consumer position cluster-wide. */
+    public static final String CONTROL_CURSOR_PUT = "hawser.control.cursor.put";
+    /** {@link Messages.CursorSaved} -> {@link Messages.Done}: a position from this node's disk, kept if newer. */
+    public static final String CONTROL_CURSOR_OFFER = "hawser.control.cursor.offer";
+    /** {@link Messages.CursorGet} -> {@link Messages.CursorPositions}: the cluster's positions of a cursor. */
+    public static final String CONTROL_CURSOR_GET = "hawser.control.cursor.get";
+    /** Published node-locally when the cluster stored a position: {@link Messages.CursorSaved}; storage keeps a copy. */
+    public static final String CURSOR_STORED = "hawser.control.cursor.stored";
+
     /** {@link Messages.StreamConfigMessage} -> {@link Messages.StreamCreated}. */
     public static final String CONTROL_CREATE = "hawser.control.create";
     /** {@link Messages.StreamPatch} -> {@link Messages.StreamConfigMessage}. */

@@ -87,6 +87,11 @@ public final class Messages {
     public record CursorPositions(Map<Integer, Long> partitions) {
     }
 
+    /** One consumer position of one incarnation of a stream, set at {@code updatedMs}. */
+    public record CursorSaved(String stream, long incarnation, String cursor, int partition, long offset,
+                              long updatedMs) {
+    }
+
     public record Done() {
     }
 
@@ -147,6 +152,7 @@ public final class Messages {
         WireCodec.register(bus, CursorPut.class);
         WireCodec.register(bus, CursorGet.class);
         WireCodec.register(bus, CursorPositions.class);
+        WireCodec.register(bus, CursorSaved.class);
         WireCodec.register(bus, Done.class);
         WireCodec.register(bus, Fetch.class);
         WireCodec.register(bus, FetchResult.class);

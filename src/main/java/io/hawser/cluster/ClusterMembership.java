@@ -37,6 +37,7 @@ public final class ClusterMembership {
 
     private final NodeConfig config;
     private final HazelcastInstance hazelcast;
+    private volatile boolean cpReady;
 
     private ClusterMembership(NodeConfig config, HazelcastInstance hazelcast) {
         this.config = config;
@@ -86,16 +87,31 @@ public final class ClusterMembership {
             }
             try {
                 var cp = hazelcast.getCPSubsystem().getCPSubsystemManagementService();
-                if (cp.getLocalCPMember() == null && cp.isDiscoveryCompleted()
-                        && cp.getCPMembers().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
-                        .size() < cpMembers(config)) {
+                if (cp.getLocalCPMember() != null) {
+                    cpReady = true;
+                    return;
+                }
+                int members = cp.getCPMembers().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .size();
+                if (members < cpMembers(config)) {
+                    cpReady = false;
                     cp.promoteToCPMember().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
                     LOG.log(System.Logger.Level.INFO, "promoted node " + config.nodeId() + " to CP member");
+                } else {
+                    cpReady = true; // the CP group is full without this node
                 }
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "CP group check failed: " + e);
             }
-        }, 1, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * False while this node waits to take a free CP seat: a rolling restart must not stop the next node before
+     * then, or the CP group (and leader election with it) loses its majority. Always true without CP.
+     */
+    public boolean cpGroupReady() {
+        return cpMembers(config) == 0 || cpReady;
     }
 
     static Config hazelcastConfig(NodeConfig c) {
@@ -139,6 +155,7 @@ public final class ClusterMembership {
         hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
         // Stream metadata: every node also keeps it on disk; in memory it survives two members lost at once.
         hz.addMapConfig(new MapConfig(ClusterMetadata.STREAMS_MAP).setBackupCount(2));
+        hz.addMapConfig(new MapConfig(ClusterMetadata.CURSORS_MAP).setBackupCount(2));
         return hz;
     }
 

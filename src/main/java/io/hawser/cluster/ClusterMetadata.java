@@ -25,18 +25,91 @@ import java.util.function.UnaryOperator;
  */
 public final class ClusterMetadata implements AutoCloseable {
     static final String STREAMS_MAP = "hawser.streams";
+    static final String CURSORS_MAP = "hawser.cursors";
     private static final System.Logger LOG = System.getLogger(ClusterMetadata.class.getName());
 
     private final IMap<String, String> map;
+    private final IMap<String, String> cursors;
     private final StreamCatalog catalog;
     private final Consumer<String> onChange;
+    private final Consumer<CursorPosition> onCursor;
     private final java.util.UUID listener;
+    private final java.util.UUID cursorListener;
 
-    private ClusterMetadata(IMap<String, String> map, StreamCatalog catalog, Consumer<String> onChange) {
+    /** A consumer position as the cluster stores it (per partition), with the time it was set. */
+    public record CursorPosition(String stream, long incarnation, String cursor, int partition, long offset,
+                                 long updatedMs) {
+        String key() {
+            return stream + "\n" + incarnation + "\n" + cursor + "\n" + partition;
+        }
+
+        String value() {
+            return offset + "@" + updatedMs;
+        }
+
+        static CursorPosition parse(String key, String value) {
+            String[] k = key.split("\n", -1);
+            String[] v = value.split("@");
+            return new CursorPosition(k[0], Long.parseLong(k[1]), k[2], Integer.parseInt(k[3]), Long.parseLong(v[0]),
+                    Long.parseLong(v[1]));
+        }
+    }
+
+    private ClusterMetadata(IMap<String, String> map, IMap<String, String> cursors, StreamCatalog catalog,
+                            Consumer<String> onChange, Consumer<CursorPosition> onCursor) {
         this.map = map;
+        this.cursors = cursors;
         this.catalog = catalog;
         this.onChange = onChange;
+        this.onCursor = onCursor;
         this.listener = map.addEntryListener(new Listener(), true);
+        this.cursorListener = cursors.addEntryListener(new CursorListener(), true);
+    }
+
+    private final class CursorListener implements EntryAddedListener<String, String>,
+            EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> event) {
+            onCursor.accept(CursorPosition.parse(event.getKey(), event.getValue()));
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> event) {
+            onCursor.accept(CursorPosition.parse(event.getKey(), event.getValue()));
+        }
+    }
+
+    /**
+     * Stores a consumer position cluster-wide (2 in-memory backups; every node hosting the stream also writes it to
+     * its cursor log on disk through {@code onCursor}). Blocking.
+     */
+    public void putCursor(CursorPosition position) {
+        cursors.set(position.key(), position.value());
+    }
+
+    /** Offers a position from a node's disk at start: kept only when the cluster has none or an older one. */
+    public void offerCursor(CursorPosition position) {
+        while (true) {
+            String current = cursors.putIfAbsent(position.key(), position.value());
+            if (current == null || CursorPosition.parse(position.key(), current).updatedMs() >= position.updatedMs()
+                    || cursors.replace(position.key(), current, position.value())) {
+                return;
+            }
+        }
+    }
+
+    /** The stored positions of a cursor by partition; empty when it was never stored. Blocking. */
+    public Map<Integer, Long> cursor(String stream, long incarnation, String cursor, int partitions) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (int p = 0; p < partitions; p++) {
+            keys.add(new CursorPosition(stream, incarnation, cursor, p, 0, 0).key());
+        }
+        Map<Integer, Long> result = new java.util.TreeMap<>();
+        cursors.getAll(keys).forEach((k, v) -> {
+            CursorPosition position = CursorPosition.parse(k, v);
+            result.put(position.partition(), position.offset());
+        });
+        return result;
     }
 
     private final class Listener implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String>,
@@ -73,9 +146,9 @@ public final class ClusterMetadata implements AutoCloseable {
 
     /** Joins the cluster's metadata: offers this node's copy, then takes the cluster's. Blocking. */
     public static ClusterMetadata start(ClusterMembership membership, StreamCatalog catalog,
-                                        Consumer<String> onChange) {
-        ClusterMetadata metadata = new ClusterMetadata(membership.hazelcast().getMap(STREAMS_MAP), catalog,
-                onChange);
+                                        Consumer<String> onChange, Consumer<CursorPosition> onCursor) {
+        ClusterMetadata metadata = new ClusterMetadata(membership.hazelcast().getMap(STREAMS_MAP),
+                membership.hazelcast().getMap(CURSORS_MAP), catalog, onChange, onCursor);
         for (StreamEntry local : catalog.entries()) {
             metadata.offer(local);
         }
@@ -190,6 +263,7 @@ public final class ClusterMetadata implements AutoCloseable {
     public void close() {
         try {
             map.removeEntryListener(listener);
+            cursors.removeEntryListener(cursorListener);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "metadata listener already gone: " + e.getMessage());
         }

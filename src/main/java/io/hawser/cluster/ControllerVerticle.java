@@ -54,12 +54,40 @@ public final class ControllerVerticle extends AbstractVerticle {
         vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.CONTROL_DELETE,
                 m -> viaController(m, Addresses.CONTROL_DELETE, this::delete,
                         (Messages.Done d) -> catalog.get(m.body().stream()).isEmpty()));
+        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_PUT,
+                m -> answer(m, vertx.executeBlocking(() -> {
+                    metadata.putCursor(position(m.body()));
+                    return new Messages.Done();
+                }, false)));
+        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_OFFER,
+                m -> answer(m, vertx.executeBlocking(() -> {
+                    metadata.offerCursor(position(m.body()));
+                    return new Messages.Done();
+                }, false)));
+        vertx.eventBus().<Messages.CursorGet>localConsumer(Addresses.CONTROL_CURSOR_GET,
+                m -> answer(m, vertx.executeBlocking(() -> {
+                    String stream = m.body().stream();
+                    StreamEntry e = catalog.entry(stream).filter(x -> !x.deleted()).orElseThrow(() ->
+                            new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + stream + "' does not exist"));
+                    Map<Integer, Long> positions = metadata.cursor(stream, e.incarnation(), m.body().cursor(),
+                            e.config().partitions());
+                    if (positions.isEmpty()) {
+                        throw new HawserException(ErrorCode.CURSOR_NOT_FOUND, "cursor '" + m.body().cursor()
+                                + "' of stream '" + stream + "' does not exist");
+                    }
+                    return new Messages.CursorPositions(positions);
+                }, false)));
         vertx.eventBus().<Messages.StreamConfigMessage>consumer(Addresses.onNode(me, Addresses.CONTROL_CREATE),
                 m -> answer(m, create(m.body())));
         vertx.eventBus().<Messages.StreamPatch>consumer(Addresses.onNode(me, Addresses.CONTROL_PATCH),
                 m -> answer(m, patch(m.body())));
         vertx.eventBus().<Messages.StreamName>consumer(Addresses.onNode(me, Addresses.CONTROL_DELETE),
                 m -> answer(m, delete(m.body())));
+    }
+
+    private static ClusterMetadata.CursorPosition position(Messages.CursorSaved c) {
+        return new ClusterMetadata.CursorPosition(c.stream(), c.incarnation(), c.cursor(), c.partition(), c.offset(),
+                c.updatedMs());
     }
 
     private static void answer(Message<?> message, Future<?> result) {

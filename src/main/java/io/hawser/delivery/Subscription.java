@@ -3,6 +3,8 @@ package io.hawser.delivery;
 import io.hawser.bus.Addresses;
 import io.hawser.bus.Failures;
 import io.hawser.bus.Messages;
+import io.hawser.model.ErrorCode;
+import io.hawser.model.HawserException;
 import io.hawser.model.StoredMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,6 +21,10 @@ import java.util.Map;
  * on a Vert.x worker, one batch at a time per partition, so a partition's frames stay in offset order.
  */
 public final class Subscription {
+    /** Failures that only mean "ask again shortly": a failover or hand-over is under way. */
+    private static final java.util.Set<ErrorCode> LEADER_MOVING = java.util.EnumSet.of(ErrorCode.NO_LEADER,
+            ErrorCode.NOT_READY, ErrorCode.ACK_TIMEOUT);
+    private static final long RETRY_MS = 100;
     /** How long one pull waits at the head of the log before asking again. */
     private static final long LIVE_WAIT_MS = 20_000;
     private static final int MAX_BYTES_PER_PULL = 4 * 1024 * 1024;
@@ -77,6 +83,14 @@ public final class Subscription {
                     }
                     return result.nextOffset();
                 }, false))
-                .onComplete(next -> pull(partition, next, time), failure -> sink.fail(Failures.toHawser(failure)));
+                .onComplete(next -> pull(partition, next, time), failure -> {
+                    HawserException e = Failures.toHawser(failure);
+                    if (LEADER_MOVING.contains(e.code())) {
+                        // The partition's leadership is moving: pull the same offset again from the next leader.
+                        vertx.setTimer(RETRY_MS, t -> pull(partition, from, time));
+                    } else {
+                        sink.fail(e);
+                    }
+                });
     }
 }

@@ -174,7 +174,8 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         });
         republishing.forEach((name, c) -> republishers.computeIfAbsent(name, n -> {
             Republisher r = new Republisher(vertx, n, c.partitions(), c.republish(), () -> connection,
-                    republished::increment);
+                    republished::increment, p -> catalog.partition(n, p)
+                            .map(state -> config.nodeId().equals(state.leader())).orElse(false));
             r.start();
             return r;
         }));

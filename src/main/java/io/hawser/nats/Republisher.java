@@ -33,6 +33,7 @@ final class Republisher {
     private static final int BATCH = 1000;
     private static final long WAIT_MS = 20_000;
     private static final long RETRY_MS = 250;
+    private static final long LEADER_CHECK_MS = 250;
 
     private final Vertx vertx;
     private final String stream;
@@ -40,10 +41,13 @@ final class Republisher {
     private final String subject;
     private final Supplier<Connection> connection;
     private final Runnable onPublished;
+    private final java.util.function.IntPredicate leadsHere;
     private volatile boolean stopped;
 
+    /** @param leadsHere whether this node leads a partition now: only a partition's leader republishes it */
     Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
-                Runnable onPublished) {
+                Runnable onPublished, java.util.function.IntPredicate leadsHere) {
+        this.leadsHere = leadsHere;
         this.vertx = vertx;
         this.stream = stream;
         this.partitions = partitions;
@@ -57,23 +61,32 @@ final class Republisher {
     }
 
     void start() {
+        for (int p = 0; p < partitions; p++) {
+            follow(p);
+        }
+    }
+
+    /**
+     * Republishes a partition while this node leads it, from the position stored after the last flush (by whichever
+     * node led it before); checks again shortly while another node leads it.
+     */
+    private void follow(int partition) {
+        if (stopped) {
+            return;
+        }
+        if (!leadsHere.test(partition)) {
+            vertx.setTimer(LEADER_CHECK_MS, t -> follow(partition));
+            return;
+        }
         vertx.eventBus().<Messages.CursorPositions>request(Addresses.STORAGE_CURSOR_GET,
                         new Messages.CursorGet(stream, CURSOR))
                 .map(reply -> reply.body().partitions())
                 .recover(e -> Failures.toHawser(e).code() == ErrorCode.CURSOR_NOT_FOUND
                         ? Future.succeededFuture(Map.of()) : Future.failedFuture(e))
                 .onComplete(stored -> {
-                    for (int p = 0; p < partitions; p++) {
-                        Long last = stored.get(p);
-                        pull(p, last == null ? Messages.Read.EARLIEST : last + 1);
-                    }
-                }, failure -> retryStart());
-    }
-
-    private void retryStart() {
-        if (!stopped) {
-            vertx.setTimer(RETRY_MS, t -> start());
-        }
+                    Long last = stored.get(partition);
+                    pull(partition, last == null ? Messages.Read.EARLIEST : last + 1);
+                }, failure -> vertx.setTimer(RETRY_MS, t -> follow(partition)));
     }
 
     void stop() {
@@ -82,6 +95,10 @@ final class Republisher {
 
     private void pull(int partition, long from) {
         if (stopped) {
+            return;
+        }
+        if (!leadsHere.test(partition)) {
+            follow(partition); // leadership moved: the new leader goes on from the stored position
             return;
         }
         Messages.Read read = new Messages.Read(stream, partition, from, 0, BATCH, 4 * 1024 * 1024, WAIT_MS);

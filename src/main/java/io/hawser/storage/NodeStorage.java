@@ -228,8 +228,24 @@ final class NodeStorage implements AutoCloseable {
         return r != null && r.leader() == leader;
     }
 
-    CursorStore cursors(String stream) {
-        return hosted(stream).cursors();
+    /** Keeps a copy of a cluster-stored position when this node hosts that incarnation of the stream. */
+    void keepCursor(io.hawser.bus.Messages.CursorSaved c) {
+        HostedStream hosted = streams.get(c.stream());
+        if (hosted != null && hosted.incarnation() == c.incarnation()) {
+            hosted.cursors().put(c.cursor(), c.partition(), c.offset(), c.updatedMs());
+        }
+    }
+
+    /** Every position kept on this node's disk. */
+    List<io.hawser.bus.Messages.CursorSaved> cursorPositions() {
+        List<io.hawser.bus.Messages.CursorSaved> all = new ArrayList<>();
+        for (Map.Entry<String, HostedStream> e : streams.entrySet()) {
+            for (CursorStore.Position p : e.getValue().cursors().positions()) {
+                all.add(new io.hawser.bus.Messages.CursorSaved(e.getKey(), e.getValue().incarnation(), p.cursor(),
+                        p.partition(), p.offset(), p.updatedMs()));
+            }
+        }
+        return all;
     }
 
     private HostedStream hosted(String stream) {

@@ -120,16 +120,22 @@ public final class StorageVerticle extends AbstractVerticle {
                 m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_APPEND, this::append));
         bus.<Messages.Read>localConsumer(Addresses.STORAGE_READ,
                 m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_READ, this::read));
+        // Cursor positions are checked by the partition's leader (against its HW) and stored cluster-wide.
         bus.<Messages.CursorPut>localConsumer(Addresses.STORAGE_CURSOR_PUT,
-                m -> route(m, m.body().stream(), 0, Addresses.STORAGE_CURSOR_PUT, this::putCursor));
+                m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_CURSOR_PUT, this::putCursor));
         bus.<Messages.CursorGet>localConsumer(Addresses.STORAGE_CURSOR_GET,
-                m -> route(m, m.body().stream(), 0, Addresses.STORAGE_CURSOR_GET, this::getCursor));
+                m -> vertx.eventBus().request(Addresses.CONTROL_CURSOR_GET, m.body())
+                        .onComplete(reply -> m.reply(reply.body()), failure -> Failures.reply(m, failure)));
+        bus.<Messages.CursorSaved>localConsumer(Addresses.CURSOR_STORED, m -> vertx.executeBlocking(() -> {
+            storage.keepCursor(m.body());
+            return null;
+        }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "cannot keep a copy of cursor "
+                + m.body().cursor() + " of " + m.body().stream() + ": " + e)));
         bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_STATUS, this::status);
         // The same services for other nodes, on this node's own addresses (never forwarded again).
         bus.<Messages.Append>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_APPEND), this::append);
         bus.<Messages.Read>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_READ), this::read);
         bus.<Messages.CursorPut>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_CURSOR_PUT), this::putCursor);
-        bus.<Messages.CursorGet>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_CURSOR_GET), this::getCursor);
         bus.<Messages.StreamName>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_STATUS), this::localStatus);
         bus.<Messages.Fetch>consumer(Addresses.onNode(nodeId, Addresses.FETCH), this::serveFetch);
         // The elector's requests.
@@ -160,6 +166,16 @@ public final class StorageVerticle extends AbstractVerticle {
             }
             return follow;
         }).onSuccess(follow -> follow.forEach(f -> startFetching(f[0], Integer.parseInt(f[1]))))
+                .compose(v -> vertx.executeBlocking(storage::cursorPositions))
+                .compose(saved -> {
+                    // Positions this node kept on disk go back to the cluster (kept where newer): a full restart
+                    // keeps every cursor.
+                    List<Future<Object>> offered = new ArrayList<>();
+                    for (Messages.CursorSaved c : saved) {
+                        offered.add(vertx.eventBus().request(Addresses.CONTROL_CURSOR_OFFER, c).map(m -> m.body()));
+                    }
+                    return Future.all(offered);
+                })
                 .<Void>mapEmpty().onComplete(started);
 
         vertx.setPeriodic(config.retentionCheckMs(), id -> vertx.executeBlocking(() -> {
@@ -307,7 +323,7 @@ public final class StorageVerticle extends AbstractVerticle {
 
     private Messages.ReadResult readOnce(PartitionLeader leader, Messages.Read r, long from) {
         if (!storage.isCurrent(leader)) {
-            throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + r.stream() + "' was deleted");
+            throw notLeadingAnyMore(r.stream(), r.partition());
         }
         List<Record> records;
         try {
@@ -317,7 +333,7 @@ public final class StorageVerticle extends AbstractVerticle {
                     + " is no longer stored; startOffset is " + e.startOffset());
         } catch (LogException e) {
             if (!storage.isCurrent(leader)) {
-                throw new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + r.stream() + "' was deleted");
+                throw notLeadingAnyMore(r.stream(), r.partition());
             }
             throw new HawserException(ErrorCode.STORAGE_UNAVAILABLE, e.getMessage());
         }
@@ -329,33 +345,32 @@ public final class StorageVerticle extends AbstractVerticle {
         return new Messages.ReadResult(messages, next, leader.highWatermark(), leader.log().startOffset());
     }
 
-    private void putCursor(Message<Messages.CursorPut> message) {
-        Messages.CursorPut put = message.body();
-        blocking(message, () -> {
-            Replica r = storage.replica(put.stream(), put.partition());
-            PartitionLeader leader = r == null ? null : r.leader();
-            long hw = leader != null ? leader.highWatermark() : Long.MAX_VALUE;
-            if (put.offset() < -1 || put.offset() > hw) {
-                throw new HawserException(ErrorCode.INVALID_OFFSET, "cursor offset must be between -1 and the "
-                        + "high watermark " + hw + " (got " + put.offset() + ")");
-            }
-            storage.cursors(put.stream()).put(put.cursor(), put.partition(), put.offset());
-            return new Messages.Done();
-        });
+    /** A read whose leader stopped leading meanwhile: the stream was deleted, or leadership moved (retry). */
+    private HawserException notLeadingAnyMore(String stream, int partition) {
+        return catalog.get(stream).isPresent()
+                ? new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
+                + " moved during the read; retry")
+                : new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + stream + "' was deleted");
     }
 
-    private void getCursor(Message<Messages.CursorGet> message) {
-        Messages.CursorGet get = message.body();
+    private void putCursor(Message<Messages.CursorPut> message) {
+        Messages.CursorPut put = message.body();
+        PartitionLeader leader;
+        long incarnation;
         try {
-            Map<Integer, Long> positions = storage.cursors(get.stream()).get(get.cursor());
-            if (positions == null) {
-                throw new HawserException(ErrorCode.CURSOR_NOT_FOUND,
-                        "cursor '" + get.cursor() + "' of stream '" + get.stream() + "' does not exist");
+            leader = storage.leader(put.stream(), put.partition());
+            incarnation = catalog.entry(put.stream()).map(StreamEntry::incarnation).orElse(-1L);
+            if (put.offset() < -1 || put.offset() > leader.highWatermark()) {
+                throw new HawserException(ErrorCode.INVALID_OFFSET, "cursor offset must be between -1 and the "
+                        + "high watermark " + leader.highWatermark() + " (got " + put.offset() + ")");
             }
-            message.reply(new Messages.CursorPositions(positions));
         } catch (RuntimeException e) {
             Failures.reply(message, e);
+            return;
         }
+        vertx.eventBus().request(Addresses.CONTROL_CURSOR_PUT, new Messages.CursorSaved(put.stream(), incarnation,
+                        put.cursor(), put.partition(), put.offset(), clock.millis()))
+                .onComplete(done -> message.reply(new Messages.Done()), failure -> Failures.reply(message, failure));
     }
 
     /**
@@ -531,8 +546,10 @@ public final class StorageVerticle extends AbstractVerticle {
         String stream = message.body().stream();
         List<PartitionState> states = catalog.entry(stream).filter(e -> !e.deleted())
                 .map(StreamEntry::partitions).orElse(List.of());
-        blocking(message, () -> new Messages.PartitionStatuses(new ArrayList<>(
-                storage.localStatus(stream, states).values())));
+        blocking(message, () -> new Messages.PartitionStatuses(storage.localStatus(stream, states).values().stream()
+                .filter(s -> storage.replica(stream, s.id()) != null
+                        && storage.replica(stream, s.id()).leader() != null)
+                .toList()));
     }
 
     /** A follower's fetch: answered at once when there are records, else when some arrive (or at waitMs). */

@@ -153,6 +153,7 @@ class WireCodecTest {
         samples.add(new Messages.Leading(12));
         samples.add(new Messages.Follow("orders", 0));
         samples.add(new Messages.NodeGone("node-c"));
+        samples.add(new Messages.CursorSaved("orders", 3, "billing", 2, 4_000, 1_700_000_000_000L));
         samples.add(new Messages.HandOver("orders", 0, 5_000));
         samples.add(new Messages.HandOverReady(List.of("node-b", "node-c")));
         samples.add(new Messages.ReplicaCheck("orders", 1));
