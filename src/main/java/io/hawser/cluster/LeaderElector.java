@@ -124,10 +124,11 @@ public final class LeaderElector implements AutoCloseable {
         // Its CP seat goes to a live member (a restarted node promotes itself), keeping a CP majority possible.
         try {
             var management = cp.getCPSubsystemManagementService();
-            boolean cpMember = management.getCPMembers().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
-                    .anyMatch(m -> m.getUuid().equals(gone.getUuid()));
-            if (cpMember) {
-                management.removeCPMember(gone.getUuid()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // A promoted member's CP identity has its own UUID: match by address.
+            var cpMember = management.getCPMembers().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+                    .filter(m -> m.getAddress().equals(gone.getAddress())).findFirst();
+            if (cpMember.isPresent()) {
+                management.removeCPMember(cpMember.get().getUuid()).toCompletableFuture().get(30, TimeUnit.SECONDS);
                 LOG.log(System.Logger.Level.INFO, "removed departed member " + ClusterMembership.nodeIdOf(gone)
                         + " from the CP group");
             }

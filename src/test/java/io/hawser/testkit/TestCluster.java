@@ -29,6 +29,7 @@ public final class TestCluster implements AutoCloseable {
     private final int[] httpPorts;
     private final HawserNode[] nodes;
     private final HttpApi[] apis;
+    private java.util.function.UnaryOperator<NodeConfig> customize = java.util.function.UnaryOperator.identity();
 
     private TestCluster(int size) throws IOException {
         root = Files.createTempDirectory("hawser-cluster-");
@@ -45,12 +46,18 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts {@code size} nodes in parallel and waits until each is ready. */
     public static TestCluster start(int size) {
+        return start(size, java.util.function.UnaryOperator.identity());
+    }
+
+    /** {@link #start(int)} with each node's config adjusted by {@code customize} (a NATS URL, ...). */
+    public static TestCluster start(int size, java.util.function.UnaryOperator<NodeConfig> customize) {
         TestCluster cluster;
         try {
             cluster = new TestCluster(size);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        cluster.customize = customize;
         try {
             List<Integer> all = new ArrayList<>();
             for (int i = 0; i < size; i++) {
@@ -89,8 +96,9 @@ public final class TestCluster implements AutoCloseable {
         for (int port : clusterPorts) {
             members.add("127.0.0.1:" + port);
         }
-        return NodeConfig.defaults().withDataDir(dataDir(i)).withHttpPort(httpPorts[i]).withNodeId(nodeId(i))
-                .withCluster(name, clusterPorts[i], members).with(ConfigKey.REPLICA_MAX_LAG_MS, 1500);
+        return customize.apply(NodeConfig.defaults().withDataDir(dataDir(i)).withHttpPort(httpPorts[i])
+                .withNodeId(nodeId(i)).withCluster(name, clusterPorts[i], members)
+                .with(ConfigKey.REPLICA_MAX_LAG_MS, 1500));
     }
 
     /** Starts the given (stopped) nodes in parallel, on their old data dirs and ports. */
