@@ -168,7 +168,15 @@ public final class ClusterMetadata implements AutoCloseable {
         }
     }
 
-    private void offer(StreamEntry local) {
+    private void offer(StreamEntry stored) {
+        // Leaders named on disk led in an earlier life of the cluster: a copy taken from disk names none, so no
+        // request is routed to a node before it has been elected again.
+        List<PartitionState> leaderless = new ArrayList<>();
+        for (PartitionState p : stored.partitions()) {
+            leaderless.add(p.withLeader(null, p.epoch()));
+        }
+        StreamEntry local = new StreamEntry(stored.name(), stored.version(), stored.incarnation(), stored.config(),
+                leaderless);
         String encoded = local.encode();
         while (true) {
             String current = map.putIfAbsent(local.name(), encoded);

@@ -92,8 +92,13 @@ final class NodeStorage implements AutoCloseable {
             Replica r = hosted.replicas()[p];
             boolean placedHere = state.replicas().contains(nodeId);
             if (placedHere && r == null) {
-                PartitionLog log = logOpener.apply(dir.resolve(Integer.toString(p)).resolve("log"), logConfig);
+                Path logDir = dir.resolve(Integer.toString(p)).resolve("log");
+                boolean empty = !Files.exists(logDir);
+                PartitionLog log = logOpener.apply(logDir, logConfig);
                 r = new Replica(config.name(), p, log);
+                if (empty && state.epoch() > 0) {
+                    r.startedEmpty(); // the partition had a leader, so it may hold data this copy lacks
+                }
                 hosted.replicas()[p] = r;
             } else if (!placedHere && r != null) {
                 r.close();

@@ -15,12 +15,32 @@ final class Replica {
     private volatile PartitionLeader leader;
     private volatile PartitionFollower follower;
     private volatile boolean closed;
+    /**
+     * False for a copy that started empty although the partition already had data (a wiped or replaced disk):
+     * such a replica may still be listed in the ISR, so it must not lead before it has caught up with a leader.
+     */
+    private volatile boolean caughtUp = true;
 
     Replica(String stream, int partition, PartitionLog log) {
         this.stream = stream;
         this.partition = partition;
         this.log = log;
         this.follower = new PartitionFollower(stream, partition, log, -1);
+    }
+
+    void startedEmpty() {
+        caughtUp = false;
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** The follower reached the leader's high watermark: it holds everything committed so far. */
+    void reachedHighWatermark(long leaderHighWatermark) {
+        if (!caughtUp && log.endOffset() - 1 >= leaderHighWatermark) {
+            caughtUp = true;
+        }
     }
 
     PartitionLeader leader() {

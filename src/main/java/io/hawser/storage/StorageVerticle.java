@@ -490,6 +490,8 @@ public final class StorageVerticle extends AbstractVerticle {
             message.reply(new Messages.ReplicaEligibility(false, "no replica loaded here"));
         } else if (!r.log.knownCorruptOffsets().isEmpty()) {
             message.reply(new Messages.ReplicaEligibility(false, "the replica has corrupt records"));
+        } else if (!r.caughtUp()) {
+            message.reply(new Messages.ReplicaEligibility(false, "the replica started empty and has not caught up"));
         } else {
             message.reply(new Messages.ReplicaEligibility(true, "ok"));
         }
@@ -616,7 +618,10 @@ public final class StorageVerticle extends AbstractVerticle {
                         new HawserException(ErrorCode.NO_LEADER, state.leader() + " left the cluster")))
                 .compose(reply -> vertx.executeBlocking(() -> {
                     synchronized (r) {
-                        return r.follower() == follower && follower.apply(reply.body().answer());
+                        FetchAnswer answer = reply.body().answer();
+                        boolean again = r.follower() == follower && follower.apply(answer);
+                        r.reachedHighWatermark(answer.highWatermark());
+                        return again;
                     }
                 }, false))
                 .onComplete(again -> fetchLoop(stream, partition), failure -> {

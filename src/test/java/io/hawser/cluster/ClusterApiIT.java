@@ -220,6 +220,7 @@ class ClusterApiIT {
             String[] sp = e.getKey().split("/");
             int p = Integer.parseInt(sp[1]);
             cluster.awaitLeader(2, sp[0], p);
+            cluster.awaitLeader(1, sp[0], p);
             JsonObject part = cluster.api(2).partition(sp[0], p);
             assertEquals((long) e.getValue(), part.getLong("endOffset"), part::encode);
             assertEquals(e.getValue().intValue(), cluster.api(1).readAll(sp[0], p, 0, 500).size(), e::getKey);

@@ -4,7 +4,6 @@ import io.hawser.testkit.AckedLoad;
 import io.hawser.testkit.ChildCluster;
 import io.hawser.testkit.ReplicaLogs;
 import io.hawser.testkit.Soak;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,13 +31,9 @@ class LeaderFailoverIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private ChildCluster cluster;
-    private AckedLoad load;
 
     @AfterEach
     void tearDown() {
-        if (load != null) {
-            load.close();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -48,15 +43,7 @@ class LeaderFailoverIT {
     @Timeout(value = 3600, unit = TimeUnit.SECONDS)
     void killMinus9OfTheLeaderLosesNoAcknowledgedMessage() {
         cluster = ChildCluster.start("leader-failover", 3);
-        cluster.api(0).createStream(new JsonObject().put("name", STREAM).put("partitions", PARTITIONS)
-                .put("replicationFactor", 3).put("minInsyncReplicas", 2).put("ackPolicy", "all"));
-        for (int p = 0; p < PARTITIONS; p++) {
-            cluster.awaitLeader(STREAM, p, WAIT);
-            cluster.awaitIsr(STREAM, p, 3, WAIT);
-        }
-        load = AckedLoad.start("failover", STREAM, PARTITIONS, cluster::liveTargets)
-                .diagnostics(() -> cluster.diagnose(STREAM));
-        load.awaitAcks(200, WAIT);
+        AckedLoad load = cluster.startLoad("failover", STREAM, PARTITIONS, WAIT);
 
         List<Long> failoverMs = new ArrayList<>();
         int rounds = Soak.rounds(1, 10);

@@ -4,7 +4,6 @@ import io.hawser.testkit.AckedLoad;
 import io.hawser.testkit.ChildCluster;
 import io.hawser.testkit.ReplicaLogs;
 import io.hawser.testkit.Soak;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,10 +50,7 @@ class ZombieLeaderIT {
     @Timeout(value = 1800, unit = TimeUnit.SECONDS)
     void aFrozenLeaderIsDeposedAndNoAckItGaveIsLost() throws Exception {
         cluster = ChildCluster.start("zombie-leader", 3);
-        cluster.api(0).createStream(new JsonObject().put("name", STREAM).put("partitions", PARTITIONS)
-                .put("replicationFactor", 3).put("minInsyncReplicas", 2).put("ackPolicy", "all"));
-        cluster.awaitLeader(STREAM, 0, WAIT);
-        cluster.awaitIsr(STREAM, 0, 3, WAIT);
+        cluster.createReplicatedStream(STREAM, PARTITIONS, 2, WAIT);
         AckedLoad load = AckedLoad.start("zombie-main", STREAM, PARTITIONS, cluster::liveTargets)
                 .diagnostics(() -> cluster.diagnose(STREAM));
         loads.add(load);

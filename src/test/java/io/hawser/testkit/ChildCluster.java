@@ -63,6 +63,7 @@ public final class ChildCluster implements AutoCloseable {
     private final String clusterName;
     private final Path root;
     private final int size;
+    private final List<AckedLoad> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int[] httpPorts;
     private final int[] clusterPorts;
     private final String join;
@@ -513,6 +514,32 @@ public final class ChildCluster implements AutoCloseable {
      * Waits until every UP node names the same leader for the partition and that leader is an UP node (not
      * paused, not down); returns its node id.
      */
+    /**
+     * Creates a stream replicated on every node ({@code ackPolicy=all}) and waits until each partition has a leader
+     * and a full ISR.
+     */
+    public void createReplicatedStream(String stream, int partitions, int minInsyncReplicas, Duration timeout) {
+        api(0).createStream(new io.vertx.core.json.JsonObject().put("name", stream).put("partitions", partitions)
+                .put("replicationFactor", size).put("minInsyncReplicas", minInsyncReplicas).put("ackPolicy", "all"));
+        for (int p = 0; p < partitions; p++) {
+            awaitLeader(stream, p, timeout);
+            awaitIsr(stream, p, size, timeout);
+        }
+    }
+
+    /**
+     * {@link #createReplicatedStream} with {@code minInsyncReplicas} 2, then an {@link AckedLoad} on it over the live
+     * nodes, once it has 200 acks. The cluster closes the load when it closes.
+     */
+    public AckedLoad startLoad(String loadName, String stream, int partitions, Duration timeout) {
+        createReplicatedStream(stream, partitions, 2, timeout);
+        AckedLoad load = AckedLoad.start(loadName, stream, partitions, this::liveTargets)
+                .diagnostics(() -> diagnose(stream));
+        loads.add(load);
+        load.awaitAcks(200, timeout);
+        return load;
+    }
+
     public String awaitLeader(String stream, int p, Duration timeout) {
         return awaitLeaderMatching(stream, p, timeout, null);
     }
@@ -687,6 +714,7 @@ public final class ChildCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        loads.forEach(AckedLoad::close);
         for (int i = 0; i < size; i++) {
             ChildNode node = nodes[i];
             if (node != null && node.isAlive()) {
