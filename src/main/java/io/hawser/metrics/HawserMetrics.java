@@ -2,7 +2,13 @@ package io.hawser.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import java.time.Duration;
 import java.util.Map;
@@ -16,8 +22,59 @@ public final class HawserMetrics {
     private final Map<String, Counter> messagesOut = new ConcurrentHashMap<>();
     private final Map<String, Timer> appendLatency = new ConcurrentHashMap<>();
 
+    private final MultiGauge endOffsets;
+    private final MultiGauge highWatermarks;
+    private final MultiGauge isrSizes;
+    private final AtomicLong underReplicated = new AtomicLong();
+    private final AtomicLong offline = new AtomicLong();
+    private final Counter elections;
+
+    /** What a partition leader on this node reports, refreshed periodically. */
+    public record LedPartition(String stream, int partition, long endOffset, long highWatermark, int isr,
+                               int replicas) {
+    }
+
     public HawserMetrics(MeterRegistry registry) {
         this.registry = registry;
+        endOffsets = MultiGauge.builder("hawser.partition.end.offset")
+                .description("Next offset to be written, per partition led by this node").register(registry);
+        highWatermarks = MultiGauge.builder("hawser.partition.high.watermark")
+                .description("Last committed offset, per partition led by this node").register(registry);
+        isrSizes = MultiGauge.builder("hawser.partition.isr")
+                .description("In-sync replicas, per partition led by this node").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("hawser.partitions.under.replicated", underReplicated,
+                AtomicLong::get).description("Partitions led by this node with fewer in-sync replicas than replicas")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("hawser.partitions.offline", offline, AtomicLong::get)
+                .description("Partitions without a live leader, as this node sees the cluster").register(registry);
+        elections = Counter.builder("hawser.leader.elections").description("Times this node became a partition leader")
+                .register(registry);
+    }
+
+    /** Replaces the per-partition replication gauges with the current state. */
+    public void replication(List<LedPartition> led, long offlinePartitions) {
+        List<MultiGauge.Row<?>> ends = new ArrayList<>();
+        List<MultiGauge.Row<?>> hws = new ArrayList<>();
+        List<MultiGauge.Row<?>> isrs = new ArrayList<>();
+        long under = 0;
+        for (LedPartition p : led) {
+            Tags tags = Tags.of("stream", p.stream(), "partition", Integer.toString(p.partition()));
+            ends.add(MultiGauge.Row.of(tags, p.endOffset()));
+            hws.add(MultiGauge.Row.of(tags, p.highWatermark()));
+            isrs.add(MultiGauge.Row.of(tags, p.isr()));
+            if (p.isr() < p.replicas()) {
+                under++;
+            }
+        }
+        endOffsets.register(ends, true);
+        highWatermarks.register(hws, true);
+        isrSizes.register(isrs, true);
+        underReplicated.set(under);
+        offline.set(offlinePartitions);
+    }
+
+    public void electedLeader() {
+        elections.increment();
     }
 
     /** Messages newly stored (duplicates and errors excluded). */

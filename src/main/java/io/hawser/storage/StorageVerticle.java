@@ -188,6 +188,28 @@ public final class StorageVerticle extends AbstractVerticle {
             }
             return null;
         }, false));
+        vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+            reportReplication();
+            return null;
+        }, false));
+    }
+
+    private void reportReplication() {
+        List<HawserMetrics.LedPartition> led = new ArrayList<>();
+        for (PartitionLeader leader : storage.leaders()) {
+            int replicas = catalog.partition(leader.stream(), leader.partition())
+                    .map(s -> s.replicas().size()).orElse(leader.isr().size());
+            led.add(new HawserMetrics.LedPartition(leader.stream(), leader.partition(), leader.log().endOffset(),
+                    leader.highWatermark(), leader.isr().size(), replicas));
+        }
+        long offline = 0;
+        for (StreamEntry e : catalog.entries()) {
+            if (!e.deleted()) {
+                offline += e.partitions().stream()
+                        .filter(p -> p.leader() == null || !liveNodes.test(p.leader())).count();
+            }
+        }
+        metrics.replication(led, offline);
     }
 
     /** Applies a metadata change of one stream: placement, deletes, leaders elsewhere. Ordered per node. */
@@ -465,6 +487,7 @@ public final class StorageVerticle extends AbstractVerticle {
             epoch[0] = storage.lead(lead.stream(), lead.partition(), lead.minEpoch(), state,
                     leases.get(lead.stream(), lead.partition()),
                     isr -> isrWriter.write(lead.stream(), lead.partition(), epoch[0], isr));
+            metrics.electedLeader();
             return new Messages.Leading(epoch[0]);
         });
     }

@@ -66,6 +66,17 @@ class ClusterApiIT {
             cluster.awaitIsr(0, "spread", p, 3);
         }
         assertEquals(3, leaders.size(), "each node leads one of the three partitions: " + leaders);
+        for (int i = 0; i < 3; i++) {
+            // each node reports the partition it leads, with its full ISR, and nothing under-replicated or offline
+            int node = i;
+            io.hawser.testkit.Await.until(Duration.ofSeconds(10), "replication metrics of " + cluster.nodeId(i), () -> {
+                String metrics = cluster.api(node).get("/metrics").expect(200).body();
+                return metrics.lines().anyMatch(l -> l.startsWith("hawser_partition_isr{") && l.contains("stream=\"spread\"")
+                        && l.endsWith(" 3.0"))
+                        && metrics.lines().anyMatch(l -> l.equals("hawser_partitions_under_replicated 0.0"))
+                        && metrics.lines().anyMatch(l -> l.equals("hawser_partitions_offline 0.0"));
+            });
+        }
         for (int p = 0; p < 3; p++) {
             for (int i = 0; i < 3; i++) {
                 // published through every node, whichever leads
