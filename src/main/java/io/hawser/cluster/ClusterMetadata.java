@@ -204,7 +204,7 @@ public final class ClusterMetadata implements AutoCloseable {
             boolean written = current == null ? map.putIfAbsent(stream, encoded) == null
                     : map.replace(stream, current, encoded);
             if (written) {
-                if (catalog.apply(after)) {
+                if (catalog.applyOwnWrite(after)) {
                     onChange.accept(stream);
                 }
                 return after;

@@ -127,6 +127,15 @@ public final class StreamCatalog {
         return true;
     }
 
+    /**
+     * Takes this node's own write: only when the catalog does not already hold a later version (another node's
+     * change may have arrived through the map's events first).
+     */
+    public synchronized boolean applyOwnWrite(StreamEntry entry) {
+        StreamEntry current = entries.get(entry.name());
+        return (current == null || current.version() < entry.version()) && apply(entry);
+    }
+
     private void persist(Map<String, StreamEntry> next) {
         JsonArray array = new JsonArray();
         next.values().forEach(e -> array.add(e.toJson()));
