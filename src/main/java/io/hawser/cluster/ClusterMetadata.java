@@ -168,6 +168,13 @@ public final class ClusterMetadata implements AutoCloseable {
         }
     }
 
+    /** Hands every stored cursor position to {@code onCursor} again (a node keeps what it lacks). Blocking. */
+    public void resyncCursors() {
+        for (Map.Entry<String, String> e : cursors.entrySet()) {
+            onCursor.accept(CursorPosition.parse(e.getKey(), e.getValue()));
+        }
+    }
+
     private void offer(StreamEntry stored) {
         // Leaders named on disk led in an earlier life of the cluster: a copy taken from disk names none, so no
         // request is routed to a node before it has been elected again.

@@ -61,6 +61,7 @@ public final class LeaderElector implements AutoCloseable {
     private final Map<String, Long> leaderlessSince = new HashMap<>();
     private final Map<String, FencedLock> locks = new HashMap<>();
     private long lastResyncNanos = System.nanoTime();
+    private long resyncs;
     private volatile boolean running = true;
     private volatile boolean handingOver;
     private final java.util.concurrent.CompletableFuture<Void> handedOver = new java.util.concurrent.CompletableFuture<>();
@@ -170,6 +171,9 @@ public final class LeaderElector implements AutoCloseable {
         if (now - lastResyncNanos > RESYNC_EVERY_NANOS) {
             lastResyncNanos = now;
             metadata.resync();
+            if (++resyncs % 10 == 0) {
+                metadata.resyncCursors(); // every 10 s: copies on disk catch up with any missed cursor event
+            }
         }
         Set<String> live = new HashSet<>(membership.liveNodeIds());
         Set<String> seen = new HashSet<>();
