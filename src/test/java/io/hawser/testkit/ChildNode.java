@@ -168,12 +168,23 @@ public final class ChildNode implements AutoCloseable {
         }
     }
 
+    /** Ports this JVM handed out already: a port is free when picked but not yet bound, so never give it twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.Collections.synchronizedSet(
+            new java.util.HashSet<>());
+
+    /** A free loopback port, never one this JVM handed out before (two picks in a row could collide otherwise). */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                int port = socket.getLocalPort();
+                if (HANDED_OUT.add(port)) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        throw new IllegalStateException("no unused free port found in 100 attempts");
     }
 }
