@@ -605,10 +605,18 @@ public final class PartitionLeader implements AutoCloseable {
         return result;
     }
 
-    /** Stops taking appends (hand-over): queued and new appends fail with {@code no_leader}. */
+    /**
+     * Stops taking appends (hand-over): new and still-queued appends fail with {@code no_leader}; a group commit
+     * already under way finishes and is acknowledged while the lease still holds. Blocking (bounded, 5 s).
+     */
     public void stopAppends() {
         unavailable = new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
                 + " is being handed over; retry");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (drainScheduled.get() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
     }
 
     /**
