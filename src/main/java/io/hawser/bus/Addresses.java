@@ -10,10 +10,6 @@ public final class Addresses {
     public static final String STORAGE_READ = "hawser.storage.read";
     /** {@link Messages.StreamName} -> {@link Messages.PartitionStatuses}. */
     public static final String STORAGE_STATUS = "hawser.storage.status";
-    /** {@link Messages.StreamConfigMessage} -> {@link Messages.Done}: open (or create) a stream's partitions here. */
-    public static final String STORAGE_OPEN = "hawser.storage.open";
-    /** {@link Messages.StreamName} -> {@link Messages.Done}: close a stream's partitions and delete their data. */
-    public static final String STORAGE_DELETE = "hawser.storage.delete";
     /** {@link Messages.CursorPut} -> {@link Messages.Done}. */
     public static final String STORAGE_CURSOR_PUT = "hawser.storage.cursor.put";
     /** {@link Messages.CursorGet} -> {@link Messages.CursorPositions}. */

@@ -225,11 +225,10 @@ public final class ClusterMetadata implements AutoCloseable {
      */
     public boolean setLeader(String stream, int partition, String leader, long epoch) {
         StreamEntry result = update(stream, e -> {
-            if (e == null || e.deleted() || partition >= e.partitions().size()
-                    || e.partitions().get(partition).epoch() > epoch) {
+            PartitionState s = partitionOf(e, partition);
+            if (s == null || s.epoch() > epoch) {
                 return e;
             }
-            PartitionState s = e.partitions().get(partition);
             List<String> isr = s.isr();
             if (!isr.contains(leader)) {
                 isr = new ArrayList<>(isr);
@@ -237,19 +236,15 @@ public final class ClusterMetadata implements AutoCloseable {
             }
             return e.withPartition(partition, new PartitionState(s.replicas(), leader, epoch, isr));
         });
-        return result != null && !result.deleted() && partition < result.partitions().size()
-                && leader.equals(result.partitions().get(partition).leader())
-                && result.partitions().get(partition).epoch() == epoch;
+        PartitionState now = partitionOf(result, partition);
+        return now != null && leader.equals(now.leader()) && now.epoch() == epoch;
     }
 
     /** The leader at {@code epoch} gives the partition up (hand-over): no leader until the next one is elected. */
     public void clearLeader(String stream, int partition, long epoch) {
         update(stream, e -> {
-            if (e == null || e.deleted() || partition >= e.partitions().size()
-                    || e.partitions().get(partition).epoch() != epoch) {
-                return e;
-            }
-            return e.withPartition(partition, e.partitions().get(partition).withLeader(null, epoch));
+            PartitionState s = partitionOf(e, partition);
+            return s == null || s.epoch() != epoch ? e : e.withPartition(partition, s.withLeader(null, epoch));
         });
     }
 
@@ -257,12 +252,11 @@ public final class ClusterMetadata implements AutoCloseable {
     public IsrStore.Outcome writeIsr(String stream, int partition, long epoch, List<String> isr) {
         IsrStore.Outcome[] outcome = {IsrStore.Outcome.DEPOSED};
         update(stream, e -> {
-            if (e == null || e.deleted() || partition >= e.partitions().size()
-                    || e.partitions().get(partition).epoch() > epoch) {
+            PartitionState s = partitionOf(e, partition);
+            if (s == null || s.epoch() > epoch) {
                 outcome[0] = IsrStore.Outcome.DEPOSED;
                 return e;
             }
-            PartitionState s = e.partitions().get(partition);
             if (s.epoch() < epoch) {
                 outcome[0] = IsrStore.Outcome.NOT_YET;
                 return e;
@@ -272,6 +266,11 @@ public final class ClusterMetadata implements AutoCloseable {
             return ordered.equals(s.isr()) ? e : e.withPartition(partition, s.withIsr(ordered));
         });
         return outcome[0];
+    }
+
+    /** A live stream's partition in {@code e}; null when the stream is gone or has no such partition. */
+    private static PartitionState partitionOf(StreamEntry e, int partition) {
+        return e == null || e.deleted() || partition >= e.partitions().size() ? null : e.partitions().get(partition);
     }
 
     @Override

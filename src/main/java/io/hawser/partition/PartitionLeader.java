@@ -612,7 +612,12 @@ public final class PartitionLeader implements AutoCloseable {
     public void stopAppends() {
         unavailable = new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
                 + " is being handed over; retry");
-        long deadline = System.nanoTime() + 5_000_000_000L;
+        awaitNoGroupCommit(5_000_000_000L);
+    }
+
+    /** Waits (at most {@code maxNanos}) until no group commit is in progress. */
+    private void awaitNoGroupCommit(long maxNanos) {
+        long deadline = System.nanoTime() + maxNanos;
         while (drainScheduled.get() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
             Thread.yield();
@@ -659,15 +664,11 @@ public final class PartitionLeader implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (unavailable == null || !deposed()) {
+        if (!deposed()) {
             unavailable = new HawserException(ErrorCode.NO_LEADER,
                     "partition " + stream + "/" + partition + " is closing on this node");
         }
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (drainScheduled.get() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        awaitNoGroupCommit(30_000_000_000L);
         PendingAppend p;
         while ((p = pending.poll()) != null) {
             p.result().completeExceptionally(unavailable);

@@ -572,8 +572,10 @@ public final class StorageVerticle extends AbstractVerticle {
         List<PartitionState> states = catalog.entry(stream).filter(e -> !e.deleted())
                 .map(StreamEntry::partitions).orElse(List.of());
         blocking(message, () -> new Messages.PartitionStatuses(storage.localStatus(stream, states).values().stream()
-                .filter(s -> storage.replica(stream, s.id()) != null
-                        && storage.replica(stream, s.id()).leader() != null)
+                .filter(s -> {
+                    Replica r = storage.replica(stream, s.id());
+                    return r != null && r.leader() != null;
+                })
                 .toList()));
     }
 
