@@ -16,6 +16,8 @@ import io.hawser.log.mapdb.MapDbPartitionLog;
 import io.hawser.metrics.HawserMetrics;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
+import io.hawser.mirror.MirrorVerticle;
+import io.hawser.mirror.UpstreamPolicy;
 import io.hawser.nats.NatsBridgeVerticle;
 import io.hawser.storage.StorageVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -116,6 +118,7 @@ public final class HawserNode {
         health.register("partitionsLoaded", true, ready::get);
         health.register("clusterJoined", true, membership::cpGroupReady);
         Clock clock = Clock.systemUTC();
+        HawserMetrics hawserMetrics = new HawserMetrics(metrics.registry());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         return vertx.executeBlocking(() -> {
                     metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged,
@@ -126,7 +129,7 @@ public final class HawserNode {
                 // The controller first: storage offers its stored cursor positions to it at start.
                 .compose(v -> deploy(new ControllerVerticle(metadata, catalog, membership)))
                 .compose(v -> deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
-                        new HawserMetrics(metrics.registry()), leases,
+                        hawserMetrics, leases,
                         (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr),
                         node -> membership.liveNodeIds().contains(node))))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
@@ -146,6 +149,8 @@ public final class HawserNode {
                     }
                     return more;
                 })
+                .compose(v -> deploy(new MirrorVerticle(catalog, config.nodeId(),
+                        new UpstreamPolicy(config.mirrorAllowedUrls()), this::localHttpUrl, hawserMetrics)))
                 .compose(v -> vertx.executeBlocking(() -> {
                     membership.advertiseHttpUrl("http://" + config.httpHost() + ":" + httpPort.get());
                     return null;
@@ -207,6 +212,15 @@ public final class HawserNode {
 
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** This node's own API as the node itself reaches it (a wildcard bind address is reached on loopback). */
+    private String localHttpUrl() {
+        String host = config.httpHost();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = "127.0.0.1";
+        }
+        return "http://" + host + ":" + httpPort.get();
     }
 
     /**

@@ -10,6 +10,13 @@ public final class Addresses {
     public static final String STORAGE_READ = "hawser.storage.read";
     /** {@link Messages.StreamName} -> {@link Messages.PartitionStatuses}. */
     public static final String STORAGE_STATUS = "hawser.storage.status";
+    /**
+     * {@link Messages.Copy} -> {@link Messages.Copied}: a mirror puller's copies for a partition this node leads
+     * (never forwarded: the puller runs on the leader).
+     */
+    public static final String STORAGE_COPY = "hawser.storage.copy";
+    /** {@link Messages.MirrorSource} -> {@link Messages.MirrorSourceInfo}: check a mirror's source before create. */
+    public static final String MIRROR_SOURCE = "hawser.mirror.source";
     /** {@link Messages.CursorPut} -> {@link Messages.Done}. */
     public static final String STORAGE_CURSOR_PUT = "hawser.storage.cursor.put";
     /** {@link Messages.CursorGet} -> {@link Messages.CursorPositions}. */

@@ -1,6 +1,8 @@
 package io.hawser.bus;
 
 import io.hawser.model.AckPolicy;
+import io.hawser.model.MirrorConfig;
+import io.hawser.model.MirrorProgress;
 import io.hawser.partition.FetchAnswer;
 import io.hawser.model.PartitionStatus;
 import io.hawser.model.PublishAck;
@@ -137,6 +139,24 @@ public final class Messages {
     public record ReplicaEligibility(boolean eligible, String reason) {
     }
 
+    /**
+     * A mirror puller's copies of source records, at the source's offsets, and its progress for describe. An empty
+     * list only reports progress and asks for the log's end.
+     */
+    public record Copy(String stream, int partition, List<StoredMessage> records, MirrorProgress progress) {
+    }
+
+    /** The mirror partition's log end after the copies are durable on its leader: the next offset to copy. */
+    public record Copied(long endOffset) {
+    }
+
+    /** Is this mirror's source reachable and allowed, and how many partitions does it have? */
+    public record MirrorSource(MirrorConfig mirror) {
+    }
+
+    public record MirrorSourceInfo(int partitions, boolean compact) {
+    }
+
     /** Registers the codec of every message type on a node's event bus. Call once per Vert.x instance. */
     public static void registerCodecs(EventBus bus) {
         WireCodec.register(bus, Publish.class);
@@ -164,5 +184,9 @@ public final class Messages {
         WireCodec.register(bus, HandOverReady.class);
         WireCodec.register(bus, ReplicaCheck.class);
         WireCodec.register(bus, ReplicaEligibility.class);
+        WireCodec.register(bus, Copy.class);
+        WireCodec.register(bus, Copied.class);
+        WireCodec.register(bus, MirrorSource.class);
+        WireCodec.register(bus, MirrorSourceInfo.class);
     }
 }

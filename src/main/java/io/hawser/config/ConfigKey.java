@@ -22,7 +22,8 @@ public enum ConfigKey {
     RETENTION_CHECK_MS("retentionCheckMs", "30000", "How often retention and compaction run per partition"),
     REPLICA_MAX_LAG_MS("replicaMaxLagMs", "5000", "A follower not caught up with its leader for this long leaves the ISR"),
     MAX_WAIT_MS("maxWaitMs", "60000", "Upper bound for a read's waitMs and a publish's timeoutMs"),
-    SUBSCRIBER_BATCH("subscriberBatch", "2000", "Messages fetched per round trip for a WebSocket subscriber");
+    SUBSCRIBER_BATCH("subscriberBatch", "2000", "Messages fetched per round trip for a WebSocket subscriber"),
+    MIRROR_ALLOWED_URLS("mirrorAllowedUrls", "", "Comma-separated URL prefixes a mirror's source url must start with; empty = any");
 
     private final String key;
     private final String defaultValue;

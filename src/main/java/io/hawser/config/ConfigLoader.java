@@ -157,7 +157,24 @@ public final class ConfigLoader {
                 number(ConfigKey.RETENTION_CHECK_MS, v, 10, Long.MAX_VALUE),
                 number(ConfigKey.REPLICA_MAX_LAG_MS, v, 100, 3_600_000),
                 number(ConfigKey.MAX_WAIT_MS, v, 1, 3_600_000),
-                (int) number(ConfigKey.SUBSCRIBER_BATCH, v, 1, 100_000));
+                (int) number(ConfigKey.SUBSCRIBER_BATCH, v, 1, 100_000),
+                urlPrefixes(v.get(ConfigKey.MIRROR_ALLOWED_URLS)));
+    }
+
+    private static List<String> urlPrefixes(String raw) {
+        List<String> prefixes = new ArrayList<>();
+        for (String part : raw.split(",")) {
+            String prefix = part.trim();
+            if (prefix.isEmpty()) {
+                continue;
+            }
+            if (!prefix.matches("^https?://[^\\s/]+(/.*)?$")) {
+                throw new ConfigException(ConfigKey.MIRROR_ALLOWED_URLS.key() + ": '" + prefix
+                        + "' is not an http(s) URL");
+            }
+            prefixes.add(prefix);
+        }
+        return prefixes;
     }
 
     private static String clusterName(String raw) {

@@ -22,10 +22,12 @@ public record NodeConfig(
         long retentionCheckMs,
         long replicaMaxLagMs,
         long maxWaitMs,
-        int subscriberBatch) {
+        int subscriberBatch,
+        List<String> mirrorAllowedUrls) {
 
     public NodeConfig {
         join = List.copyOf(join);
+        mirrorAllowedUrls = List.copyOf(mirrorAllowedUrls);
     }
 
     /** The defaults of {@link ConfigKey}, for tests and embedding. */
@@ -52,6 +54,7 @@ public record NodeConfig(
         values.put(ConfigKey.REPLICA_MAX_LAG_MS, Long.toString(replicaMaxLagMs));
         values.put(ConfigKey.MAX_WAIT_MS, Long.toString(maxWaitMs));
         values.put(ConfigKey.SUBSCRIBER_BATCH, Integer.toString(subscriberBatch));
+        values.put(ConfigKey.MIRROR_ALLOWED_URLS, String.join(",", mirrorAllowedUrls));
         values.putAll(changes);
         return ConfigLoader.build(values);
     }

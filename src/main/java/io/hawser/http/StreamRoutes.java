@@ -42,7 +42,7 @@ final class StreamRoutes {
 
     private void create(RoutingContext ctx) {
         jsonBody(ctx)
-                .map(StreamJson::parseConfig)
+                .compose(this::withMirrorSource)
                 .compose(config -> vertx.eventBus().<Messages.StreamCreated>request(Addresses.CONTROL_CREATE,
                         new Messages.StreamConfigMessage(config)))
                 .compose(reply -> describeJson(reply.body().config()).map(json -> {
@@ -50,6 +50,35 @@ final class StreamRoutes {
                     return null;
                 }))
                 .onFailure(e -> Responses.error(ctx.response(), e));
+    }
+
+    /**
+     * Parses a create request; a new mirror's source is checked first (allowed URL, reachable, exists) and lends
+     * the mirror its partition count, which a request may leave out but not contradict.
+     */
+    private Future<StreamConfig> withMirrorSource(JsonObject json) {
+        StreamConfig config = StreamJson.parseConfig(json);
+        if (!config.isMirror()) {
+            return Future.succeededFuture(config);
+        }
+        StreamConfig existing = catalog.get(config.name()).orElse(null);
+        if (existing != null) {
+            // Asked again: the controller answers 200 or 409 without bothering the source.
+            return Future.succeededFuture(json.containsKey("partitions") ? config
+                    : StreamJson.parseConfig(json.copy().put("partitions", existing.partitions())));
+        }
+        return vertx.eventBus().<Messages.MirrorSourceInfo>request(Addresses.MIRROR_SOURCE,
+                new Messages.MirrorSource(config.mirror())).map(reply -> {
+            int sourcePartitions = reply.body().partitions();
+            if (!json.containsKey("partitions")) {
+                return StreamJson.parseConfig(json.copy().put("partitions", sourcePartitions));
+            }
+            if (config.partitions() != sourcePartitions) {
+                throw new HawserException(ErrorCode.INVALID_CONFIG, "a mirror has its source's partitions: "
+                        + sourcePartitions + ", not " + config.partitions() + " (leave 'partitions' out)");
+            }
+            return config;
+        });
     }
 
     private void list(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import io.hawser.model.AckPolicy;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.MirrorConfig;
+import io.hawser.model.MirrorProgress;
 import io.hawser.model.PartitionStatus;
 import io.hawser.model.StreamConfig;
 import io.vertx.core.json.JsonArray;
@@ -145,7 +146,53 @@ public final class StreamJson {
                     .put("highWatermark", p.highWatermark())
                     .put("messages", p.messages())
                     .put("bytes", p.bytes()));
+            if (c.isMirror()) {
+                list.getJsonObject(list.size() - 1).put("mirror", mirrorProgress(p.mirror()));
+            }
         }
-        return toJson(c).put("partitions", list);
+        JsonObject json = toJson(c).put("partitions", list);
+        if (c.isMirror()) {
+            mirrorSummary(json.getJsonObject("mirror"), partitions);
+        }
+        return json;
+    }
+
+    /** A partition's copying progress; before its puller first reported: catching up, nothing known yet. */
+    private static JsonObject mirrorProgress(MirrorProgress m) {
+        if (m == null) {
+            return new JsonObject().put("state", MirrorProgress.State.CATCHING_UP.wireName()).putNull("lag")
+                    .putNull("lastContactMs").putNull("sourceHighWatermark").putNull("lastProblem");
+        }
+        return new JsonObject().put("state", m.state().wireName()).put("lag", m.lag())
+                .put("lastContactMs", m.lastContactMs() > 0 ? m.lastContactMs() : null)
+                .put("sourceHighWatermark", m.sourceHighWatermark()).put("lastProblem", m.lastProblem());
+    }
+
+    /**
+     * The stream's mirror status: the worst partition state (source_unavailable, then catching_up, then active), the
+     * summed lag, and the oldest last contact (null while some partition never reached its source).
+     */
+    private static void mirrorSummary(JsonObject mirror, List<PartitionStatus> partitions) {
+        MirrorProgress.State worst = MirrorProgress.State.ACTIVE;
+        long lag = 0;
+        Long oldestContact = null;
+        boolean neverContacted = false;
+        for (PartitionStatus p : partitions) {
+            MirrorProgress m = p.mirror();
+            MirrorProgress.State state = m == null ? MirrorProgress.State.CATCHING_UP : m.state();
+            if (state.ordinal() > worst.ordinal()) {
+                worst = state;
+            }
+            if (m != null) {
+                lag += m.lag();
+            }
+            if (m == null || m.lastContactMs() <= 0) {
+                neverContacted = true;
+            } else if (oldestContact == null || m.lastContactMs() < oldestContact) {
+                oldestContact = m.lastContactMs();
+            }
+        }
+        mirror.put("state", worst.wireName()).put("lag", lag)
+                .put("lastContactMs", neverContacted ? null : oldestContact);
     }
 }

@@ -1,5 +1,6 @@
 package io.hawser.metrics;
 
+import io.hawser.model.MirrorProgress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -28,10 +29,14 @@ public final class HawserMetrics {
     private final AtomicLong underReplicated = new AtomicLong();
     private final AtomicLong offline = new AtomicLong();
     private final Counter elections;
+    private final MultiGauge mirrorLags;
+    private final MultiGauge mirrorContactAges;
+    private final MultiGauge mirrorStates;
+    private final Map<String, Counter> mirrorProblems = new ConcurrentHashMap<>();
 
     /** What a partition leader on this node reports, refreshed periodically. */
     public record LedPartition(String stream, int partition, long endOffset, long highWatermark, int isr,
-                               int replicas) {
+                               int replicas, MirrorProgress mirror) {
     }
 
     public HawserMetrics(MeterRegistry registry) {
@@ -47,6 +52,13 @@ public final class HawserMetrics {
                 .register(registry);
         io.micrometer.core.instrument.Gauge.builder("hawser.partitions.offline", offline, AtomicLong::get)
                 .description("Partitions without a live leader, as this node sees the cluster").register(registry);
+        mirrorLags = MultiGauge.builder("hawser.mirror.lag")
+                .description("Source offsets a mirror partition led by this node has not copied yet")
+                .register(registry);
+        mirrorContactAges = MultiGauge.builder("hawser.mirror.contact.age").baseUnit("seconds")
+                .description("Time since a mirror partition's source last answered").register(registry);
+        mirrorStates = MultiGauge.builder("hawser.mirror.state")
+                .description("1 for the current state of a mirror partition led by this node").register(registry);
         elections = Counter.builder("hawser.leader.elections").description("Times this node became a partition leader")
                 .register(registry);
     }
@@ -56,9 +68,23 @@ public final class HawserMetrics {
         List<MultiGauge.Row<?>> ends = new ArrayList<>();
         List<MultiGauge.Row<?>> hws = new ArrayList<>();
         List<MultiGauge.Row<?>> isrs = new ArrayList<>();
+        List<MultiGauge.Row<?>> lags = new ArrayList<>();
+        List<MultiGauge.Row<?>> ages = new ArrayList<>();
+        List<MultiGauge.Row<?>> states = new ArrayList<>();
+        long now = System.currentTimeMillis();
         long under = 0;
         for (LedPartition p : led) {
             Tags tags = Tags.of("stream", p.stream(), "partition", Integer.toString(p.partition()));
+            MirrorProgress m = p.mirror();
+            if (m != null) {
+                lags.add(MultiGauge.Row.of(tags, m.lag()));
+                if (m.lastContactMs() > 0) {
+                    ages.add(MultiGauge.Row.of(tags, Math.max(0, now - m.lastContactMs()) / 1000.0));
+                }
+                for (MirrorProgress.State state : MirrorProgress.State.values()) {
+                    states.add(MultiGauge.Row.of(tags.and("state", state.wireName()), state == m.state() ? 1 : 0));
+                }
+            }
             ends.add(MultiGauge.Row.of(tags, p.endOffset()));
             hws.add(MultiGauge.Row.of(tags, p.highWatermark()));
             isrs.add(MultiGauge.Row.of(tags, p.isr()));
@@ -69,8 +95,18 @@ public final class HawserMetrics {
         endOffsets.register(ends, true);
         highWatermarks.register(hws, true);
         isrSizes.register(isrs, true);
+        mirrorLags.register(lags, true);
+        mirrorContactAges.register(ages, true);
+        mirrorStates.register(states, true);
         underReplicated.set(under);
         offline.set(offlinePartitions);
+    }
+
+    /** A mirror puller met a problem: {@code continuity} (a batch rejected), {@code skipped} (retention gap). */
+    public void mirrorProblem(String stream, String kind) {
+        mirrorProblems.computeIfAbsent(stream + "/" + kind, k -> Counter.builder("hawser.mirror.problems")
+                .description("Mirror batches rejected for a continuity violation, and source retention gaps skipped")
+                .tag("stream", stream).tag("kind", kind).register(registry)).increment();
     }
 
     public void electedLeader() {

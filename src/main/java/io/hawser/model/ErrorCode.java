@@ -16,6 +16,7 @@ public enum ErrorCode {
     CURSOR_NOT_FOUND(404, false),
     OFFSET_OUT_OF_RANGE(404, false),
     NOT_FOUND(404, false),
+    MIRROR_URL_NOT_ALLOWED(403, false),
     METHOD_NOT_ALLOWED(405, false),
     STREAM_EXISTS(409, false),
     OFFSET_MISMATCH(409, false),
@@ -30,6 +31,7 @@ public enum ErrorCode {
     NOT_READY(503, true),
     STREAM_PAUSED(503, true),
     STORAGE_UNAVAILABLE(503, true),
+    SOURCE_UNAVAILABLE(503, true),
     ACK_TIMEOUT(504, true),
     INTERNAL(500, true);
 

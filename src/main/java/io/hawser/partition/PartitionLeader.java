@@ -9,6 +9,7 @@ import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
+import io.hawser.model.StoredMessage;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -72,8 +73,9 @@ public final class PartitionLeader implements AutoCloseable {
     private volatile long highWatermark;
     private volatile HawserException unavailable;
 
-    private record PendingAppend(List<PublishMessage> messages, long expectedOffset, AckPolicy ack,
-                                 CompletableFuture<List<PublishAck>> result) {
+    /** A publish ({@code copies} null) or a mirror's copy of source records ({@code messages} empty). */
+    private record PendingAppend(List<PublishMessage> messages, List<StoredMessage> copies, long expectedOffset,
+                                 AckPolicy ack, CompletableFuture<List<PublishAck>> result) {
     }
 
     private static final class FollowerProgress {
@@ -208,10 +210,7 @@ public final class PartitionLeader implements AutoCloseable {
                             + "; ack=all needs minInsyncReplicas " + minInsyncReplicas));
         }
         CompletableFuture<List<PublishAck>> result = new CompletableFuture<>();
-        pending.add(new PendingAppend(messages, expectedOffset, ack, result));
-        if (drainScheduled.compareAndSet(false, true)) {
-            appendExecutor.execute(this::drain);
-        }
+        enqueue(new PendingAppend(messages, null, expectedOffset, ack, result));
         if (ack == AckPolicy.NONE) {
             List<PublishAck> accepted = new ArrayList<>(messages.size());
             for (int i = 0; i < messages.size(); i++) {
@@ -220,6 +219,39 @@ public final class PartitionLeader implements AutoCloseable {
             return CompletableFuture.completedFuture(accepted);
         }
         return result;
+    }
+
+    /**
+     * Appends a mirror's copies of source records at the offsets and timestamps they carry (stamped with this
+     * leader's epoch), in the same group commits as publishes. Completes once they are durable here, with the log's
+     * end offset; an empty list just reports the end. Fails with {@code offset_mismatch}, storing nothing, unless
+     * the offsets increase strictly from at least the log's end: a second puller cannot write over the first.
+     */
+    public CompletableFuture<Long> copy(List<StoredMessage> records) {
+        HawserException down = unavailable;
+        if (down != null) {
+            return CompletableFuture.failedFuture(down);
+        }
+        if (!lease.isValid()) {
+            return CompletableFuture.failedFuture(notLeading());
+        }
+        CompletableFuture<List<PublishAck>> result = new CompletableFuture<>();
+        enqueue(new PendingAppend(List.of(), records, -1, AckPolicy.LEADER, result));
+        return result.thenApply(acks -> {
+            for (PublishAck a : acks) {
+                if (a.isError()) {
+                    throw new HawserException(a.error(), a.errorMessage());
+                }
+            }
+            return acks.isEmpty() ? log.endOffset() : acks.get(acks.size() - 1).offset() + 1;
+        });
+    }
+
+    private void enqueue(PendingAppend append) {
+        pending.add(append);
+        if (drainScheduled.compareAndSet(false, true)) {
+            appendExecutor.execute(this::drain);
+        }
     }
 
     private HawserException notLeading() {
@@ -243,6 +275,11 @@ public final class PartitionLeader implements AutoCloseable {
                 group.add(next);
                 for (PublishMessage m : next.messages()) {
                     bytes += m.sizeInBytes();
+                }
+                if (next.copies() != null) {
+                    for (StoredMessage m : next.copies()) {
+                        bytes += m.value().length;
+                    }
                 }
             }
             if (!group.isEmpty()) {
@@ -273,6 +310,13 @@ public final class PartitionLeader implements AutoCloseable {
         List<Record> records = new ArrayList<>();
         List<List<PublishAck>> acks = new ArrayList<>(group.size());
         for (PendingAppend p : group) {
+            if (p.copies() != null) {
+                acks.add(copyInto(records, p.copies(), nextOffset));
+                if (!acks.get(acks.size() - 1).isEmpty() && !acks.get(acks.size() - 1).get(0).isError()) {
+                    nextOffset = p.copies().get(p.copies().size() - 1).offset() + 1;
+                }
+                continue;
+            }
             List<PublishAck> requestAcks = new ArrayList<>(p.messages().size());
             if (p.expectedOffset() >= 0 && p.expectedOffset() != nextOffset) {
                 HawserException mismatch = new HawserException(ErrorCode.OFFSET_MISMATCH,
@@ -329,6 +373,28 @@ public final class PartitionLeader implements AutoCloseable {
                 completeIfLeading(p, requestAcks, null, false);
             }
         }
+    }
+
+    /** Adds a mirror's copies to {@code records} when their offsets fit after {@code nextOffset}; one ack each. */
+    private List<PublishAck> copyInto(List<Record> records, List<StoredMessage> copies, long nextOffset) {
+        List<PublishAck> acks = new ArrayList<>(copies.size());
+        long previous = nextOffset - 1;
+        for (StoredMessage m : copies) {
+            if (m.offset() <= previous) {
+                HawserException mismatch = new HawserException(ErrorCode.OFFSET_MISMATCH, "a copy of offset "
+                        + m.offset() + " does not fit after offset " + previous + " of " + stream + "/" + partition
+                        + " (next offset " + nextOffset + ")");
+                acks.clear();
+                copies.forEach(c -> acks.add(PublishAck.failed(stream, partition, mismatch)));
+                return acks;
+            }
+            previous = m.offset();
+        }
+        for (StoredMessage m : copies) {
+            records.add(new Record(m.offset(), epoch, m.timestamp(), m.key(), m.headers(), m.value()));
+            acks.add(PublishAck.stored(stream, partition, m.offset(), m.timestamp(), false));
+        }
+        return acks;
     }
 
     private void completeIfLeading(PendingAppend p, List<PublishAck> requestAcks, Throwable failure,

@@ -278,7 +278,8 @@ final class NodeStorage implements AutoCloseable {
             LogStats s = r.log.stats();
             List<String> isr = leader != null ? leader.isr() : state.isr();
             result.put(p, new PartitionStatus(p, state.leader(), state.epoch(), state.replicas(), isr,
-                    s.startOffset(), s.endOffset(), r.highWatermark(), s.messages(), s.bytes()));
+                    s.startOffset(), s.endOffset(), r.highWatermark(), s.messages(), s.bytes(),
+                    r.mirrorProgress()));
         }
         return result;
     }

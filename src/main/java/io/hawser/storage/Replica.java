@@ -1,6 +1,7 @@
 package io.hawser.storage;
 
 import io.hawser.log.PartitionLog;
+import io.hawser.model.MirrorProgress;
 import io.hawser.partition.PartitionFollower;
 import io.hawser.partition.PartitionLeader;
 
@@ -20,6 +21,8 @@ final class Replica {
      * such a replica may still be listed in the ISR, so it must not lead before it has caught up with a leader.
      */
     private volatile boolean caughtUp = true;
+    /** What this node's mirror puller last reported while leading; null otherwise. */
+    private volatile MirrorProgress mirrorProgress;
 
     Replica(String stream, int partition, PartitionLog log) {
         this.stream = stream;
@@ -65,7 +68,16 @@ final class Replica {
         return f == null ? -1 : f.highWatermark();
     }
 
+    MirrorProgress mirrorProgress() {
+        return leader == null ? null : mirrorProgress;
+    }
+
+    void reportMirrorProgress(MirrorProgress progress) {
+        mirrorProgress = progress;
+    }
+
     synchronized void lead(PartitionLeader next) {
+        mirrorProgress = null;
         follower = null;
         leader = next;
     }

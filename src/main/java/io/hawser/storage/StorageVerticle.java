@@ -12,6 +12,7 @@ import io.hawser.log.PartitionLog;
 import io.hawser.log.Record;
 import io.hawser.metrics.HawserMetrics;
 import io.hawser.cluster.StreamEntry;
+import io.hawser.model.MirrorProgress;
 import io.hawser.model.PartitionState;
 import io.hawser.model.PartitionStatus;
 import io.hawser.partition.FetchAnswer;
@@ -132,6 +133,7 @@ public final class StorageVerticle extends AbstractVerticle {
         }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "cannot keep a copy of cursor "
                 + m.body().cursor() + " of " + m.body().stream() + ": " + e)));
         bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_STATUS, this::status);
+        bus.<Messages.Copy>localConsumer(Addresses.STORAGE_COPY, this::copy);
         // The same services for other nodes, on this node's own addresses (never forwarded again).
         bus.<Messages.Append>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_APPEND), this::append);
         bus.<Messages.Read>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_READ), this::read);
@@ -200,7 +202,8 @@ public final class StorageVerticle extends AbstractVerticle {
             int replicas = catalog.partition(leader.stream(), leader.partition())
                     .map(s -> s.replicas().size()).orElse(leader.isr().size());
             led.add(new HawserMetrics.LedPartition(leader.stream(), leader.partition(), leader.log().endOffset(),
-                    leader.highWatermark(), leader.isr().size(), replicas));
+                    leader.highWatermark(), leader.isr().size(), replicas,
+                    mirrorProgress(leader.stream(), leader.partition())));
         }
         long offline = 0;
         for (StreamEntry e : catalog.entries()) {
@@ -210,6 +213,11 @@ public final class StorageVerticle extends AbstractVerticle {
             }
         }
         metrics.replication(led, offline);
+    }
+
+    private MirrorProgress mirrorProgress(String stream, int partition) {
+        Replica r = storage.replica(stream, partition);
+        return r == null ? null : r.mirrorProgress();
     }
 
     /** Applies a metadata change of one stream: placement, deletes, leaders elsewhere. Ordered per node. */
@@ -259,6 +267,33 @@ public final class StorageVerticle extends AbstractVerticle {
                 failure -> Failures.reply(message, deletedMeanwhile(a.stream(), incarnation)
                         ? new HawserException(ErrorCode.STREAM_NOT_FOUND, "stream '" + a.stream() + "' was deleted")
                         : failure));
+    }
+
+    /** A mirror puller's copies, on the leader it runs beside; its progress is kept for describe and metrics. */
+    private void copy(Message<Messages.Copy> message) {
+        Messages.Copy c = message.body();
+        CompletableFuture<Long> end;
+        try {
+            PartitionLeader leader = storage.leader(c.stream(), c.partition());
+            Replica r = storage.replica(c.stream(), c.partition());
+            if (r != null) {
+                r.reportMirrorProgress(c.progress());
+            }
+            end = leader.copy(c.records());
+        } catch (RuntimeException e) {
+            Failures.reply(message, e);
+            return;
+        }
+        Future.fromCompletionStage(end, context).onComplete(e -> {
+            message.reply(new Messages.Copied(e));
+            if (!c.records().isEmpty()) {
+                long bytes = 0;
+                for (StoredMessage m : c.records()) {
+                    bytes += m.value().length;
+                }
+                metrics.stored(c.stream(), c.records().size(), bytes);
+            }
+        }, failure -> Failures.reply(message, failure));
     }
 
     /** A leader closes when its stream is deleted: its unfinished publishes see that, not a leadership error. */
@@ -560,7 +595,7 @@ public final class StorageVerticle extends AbstractVerticle {
                 PartitionState state = entry.partitions().get(p);
                 PartitionStatus s = byPartition.get(p);
                 result.add(s != null ? s : new PartitionStatus(p, state.leader(), state.epoch(), state.replicas(),
-                        state.isr(), 0, 0, -1, 0, 0));
+                        state.isr(), 0, 0, -1, 0, 0, null));
             }
             message.reply(new Messages.PartitionStatuses(result));
         }, failure -> Failures.reply(message, failure));

@@ -5,6 +5,7 @@ import io.hawser.model.AckPolicy;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.MirrorConfig;
+import io.hawser.model.MirrorProgress;
 import io.hawser.model.PartitionStatus;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
@@ -132,8 +133,10 @@ class WireCodecTest {
         samples.add(new Messages.StreamPatch("orders", null, null, null, null, null, null));
         samples.add(new Messages.PartitionStatuses(List.of(
                 new PartitionStatus(0, "node-a", 4, List.of("node-a", "node-b", "node-c"), List.of("node-a", "node-b"),
-                        0, 100, 99, 100, 123_456),
-                new PartitionStatus(1, null, 0, List.of(), List.of(), 0, 0, -1, 0, 0))));
+                        0, 100, 99, 100, 123_456, null),
+                new PartitionStatus(1, null, 0, List.of(), List.of(), 0, 0, -1, 0, 0,
+                        new MirrorProgress(MirrorProgress.State.SOURCE_UNAVAILABLE, 12, 1_700_000_000_000L, 99,
+                                "2026-11-24T10:00:00Z cannot reach the source")))));
         samples.add(new Messages.CursorPut("orders", "billing-cursor", 3, 4_000_000_000L));
         samples.add(new Messages.CursorGet("orders", "billing-cursor"));
         Map<Integer, Long> positions = new LinkedHashMap<>();
@@ -158,6 +161,16 @@ class WireCodecTest {
         samples.add(new Messages.HandOverReady(List.of("node-b", "node-c")));
         samples.add(new Messages.ReplicaCheck("orders", 1));
         samples.add(new Messages.ReplicaEligibility(false, "corrupt"));
+        samples.add(new Messages.Copy("leaf-orders", 2, List.of(
+                new StoredMessage(41, 1_700_000_000_001L, null, Map.of(), new byte[]{1}),
+                new StoredMessage(43, 1_700_000_000_002L, "k".getBytes(StandardCharsets.UTF_8),
+                        Map.of("Nats-Msg-Id", "m-43"), new byte[0])),
+                new MirrorProgress(MirrorProgress.State.CATCHING_UP, 5_000, 1_700_000_000_003L, 48_000, null)));
+        samples.add(new Messages.Copy("leaf-orders", 0, List.of(), null));
+        samples.add(new Messages.Copied(44));
+        samples.add(new Messages.MirrorSource(new MirrorConfig("orders", "http://hub:8080")));
+        samples.add(new Messages.MirrorSource(new MirrorConfig("orders", null)));
+        samples.add(new Messages.MirrorSourceInfo(3, true));
         return samples;
     }
 

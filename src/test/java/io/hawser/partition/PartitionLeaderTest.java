@@ -8,6 +8,7 @@ import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
+import io.hawser.model.StoredMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +22,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PartitionLeaderTest {
@@ -167,5 +170,32 @@ class PartitionLeaderTest {
         public Clock withZone(java.time.ZoneId zone) {
             return this;
         }
+    }
+
+    @Test
+    void copiesKeepTheSourceOffsetsAndTimestampsAndNeverWriteOverTheLog() throws Exception {
+        InMemoryPartitionLog log = new InMemoryPartitionLog(LogConfig.defaults());
+        PartitionLeader leader = leader(log, 0);
+        assertEquals(0L, leader.copy(List.of()).get(5, TimeUnit.SECONDS), "an empty copy reports the end");
+        List<StoredMessage> first = List.of(
+                new StoredMessage(40, 111, "k".getBytes(), Map.of("H", "v"), "a".getBytes()),
+                new StoredMessage(41, 99, null, Map.of(), "b".getBytes()),
+                new StoredMessage(43, 222, null, Map.of(), "c".getBytes()));
+        assertEquals(44L, leader.copy(first).get(5, TimeUnit.SECONDS));
+        List<Record> stored = log.read(40, Long.MAX_VALUE, 10, 1 << 20);
+        assertEquals(List.of(40L, 41L, 43L), stored.stream().map(Record::offset).toList());
+        assertEquals(List.of(111L, 99L, 222L), stored.stream().map(Record::timestamp).toList());
+        assertEquals(Map.of("H", "v"), stored.get(0).headers());
+        assertEquals(7, stored.get(0).epoch(), "stamped with this leader's epoch");
+        assertEquals(40L, log.startOffset(), "a mirror that starts mid-stream starts its log there");
+
+        ExecutionException overlap = assertThrows(ExecutionException.class, () -> leader.copy(List.of(
+                new StoredMessage(43, 1, null, Map.of(), "again".getBytes()),
+                new StoredMessage(44, 1, null, Map.of(), "d".getBytes()))).get(5, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.OFFSET_MISMATCH, ((HawserException) overlap.getCause()).code());
+        assertThrows(ExecutionException.class, () -> leader.copy(List.of(
+                new StoredMessage(45, 1, null, Map.of(), "d".getBytes()),
+                new StoredMessage(45, 1, null, Map.of(), "e".getBytes()))).get(5, TimeUnit.SECONDS));
+        assertEquals(44L, log.endOffset(), "a rejected copy stores nothing");
     }
 }

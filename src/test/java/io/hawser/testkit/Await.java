@@ -50,7 +50,7 @@ public final class Await {
         return result;
     }
 
-    static void pauseMs(long ms) {
+    public static void pauseMs(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -71,6 +71,10 @@ public final class TestNode implements AutoCloseable {
     private void startNode() {
         requestedPort = ChildNode.freePort();
         clusterPort = ChildNode.freePort();
+        boot();
+    }
+
+    private void boot() {
         try {
             node = HawserNode.start(config()).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -97,6 +101,14 @@ public final class TestNode implements AutoCloseable {
     public void restart() {
         stop();
         startNode();
+    }
+
+    /** Starts a stopped node again on its data dir and its previous ports (a server coming back at its address). */
+    public void startAgain() {
+        if (node != null) {
+            throw new IllegalStateException("node is running");
+        }
+        boot();
     }
 
     public HawserNode node() {
