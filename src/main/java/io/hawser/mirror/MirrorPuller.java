@@ -21,9 +21,10 @@ import java.util.function.BooleanSupplier;
  * Copies one source partition into the mirror partition this node leads, on the mirror verticle's event loop.
  *
  * <p>Where to go on is never remembered here: at every (re)connection the puller asks the partition's leader for
- * its log end and reads the source from exactly that offset, so a restart, a leader change in either cluster or a
- * cut link resumes with no gap and no duplicate. Each batch must pass the {@link ContinuityCheck}; the leader stores
- * it only at offsets after its log end, so even two pullers for a moment cannot write over each other.
+ * its log end and reads the source from exactly there (anchored on the last message copied, which must come back
+ * unchanged), so a restart, a leader change in either cluster or a cut link resumes with no gap and no duplicate.
+ * Each batch must pass the {@link ContinuityCheck}; the leader stores it only at offsets after its log end, so even
+ * two pullers for a moment cannot write over each other.
  */
 final class MirrorPuller {
     private static final System.Logger LOG = System.getLogger(MirrorPuller.class.getName());
@@ -48,6 +49,10 @@ final class MirrorPuller {
     /** The next offset to copy, known only between a connection and the next failure. */
     private long next;
     private long backoffMs;
+    /** The last message copied, which the next read starts with (see {@link ContinuityCheck}); null: unanchored. */
+    private StoredMessage anchor;
+    /** The last read found nothing new: long-poll from the next offset instead of re-reading the anchor. */
+    private boolean idle;
     private MirrorProgress progress = new MirrorProgress(State.CATCHING_UP, 0, 0, -1, null);
 
     MirrorPuller(Vertx vertx, SourceClient source, HawserMetrics metrics, UpstreamPolicy policy, String stream,
@@ -99,7 +104,12 @@ final class MirrorPuller {
                         return end;
                     });
                 })
-                .onComplete(v -> pull(), this::failed);
+                .compose(end -> anchorAt(end - 1))
+                .onComplete(verified -> {
+                    anchor = verified;
+                    idle = false;
+                    pull();
+                }, this::failed);
     }
 
     /** Picks up at the mirror's log end, checked against what the source still holds. */
@@ -122,6 +132,41 @@ final class MirrorPuller {
         }
     }
 
+    /**
+     * The anchor to read the next batch from: this mirror's last record, when the source still has it with the same
+     * content. Null (read from the next offset, unanchored) when either side no longer has or does not yet commit
+     * that offset; a mismatch fails the connection as a source that diverged.
+     */
+    private Future<StoredMessage> anchorAt(long offset) {
+        if (offset < 0) {
+            return Future.succeededFuture();
+        }
+        Future<List<StoredMessage>> mine = vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ,
+                        new Messages.Read(stream, partition, offset, 0, 1, 1 << 20, 0))
+                .map(reply -> reply.body().messages())
+                .otherwise(List.of());
+        Future<List<StoredMessage>> theirs = source.read(baseUrl, mirror.stream(), partition, offset, 1, 0)
+                .map(SourceClient.SourceBatch::messages)
+                .otherwise(List.of());
+        return Future.all(mine, theirs).compose(both -> {
+            StoredMessage local = mine.result().isEmpty() ? null : mine.result().get(0);
+            if (local == null || local.offset() != offset) {
+                return Future.succeededFuture();
+            }
+            ContinuityCheck.Verdict verdict = ContinuityCheck.check(local, offset + 1, compactedSource,
+                    theirs.result());
+            if (verdict.diverged()) {
+                return Future.failedFuture(diverged(verdict.violation()));
+            }
+            return Future.succeededFuture(theirs.result().isEmpty() || !verdict.passed() ? null : local);
+        });
+    }
+
+    private SourceProblem diverged(String why) {
+        metrics.mirrorProblem(stream, "diverged");
+        return new SourceProblem(new HawserException(ErrorCode.INVALID_CONFIG, why + "; not copying from it"));
+    }
+
     private void pull() {
         if (stopped) {
             return;
@@ -131,27 +176,65 @@ final class MirrorPuller {
             return;
         }
         long from = next;
-        source.read(baseUrl, mirror.stream(), partition, from, BATCH, WAIT_MS)
+        // Catching up, each read starts at the anchor (answered at once). Idle, it long-polls from the next offset
+        // and, when woken by new messages, checks the anchor with a small read before storing them.
+        StoredMessage readAnchor = idle ? null : anchor;
+        source.read(baseUrl, mirror.stream(), partition, readAnchor == null ? from : readAnchor.offset(), BATCH,
+                        readAnchor == null ? WAIT_MS : 0)
                 .recover(failure -> Future.failedFuture(new SourceProblem(Failures.toHawser(failure))))
+                .compose(batch -> readAnchor == null && !batch.messages().isEmpty()
+                        ? checkAnchor().map(batch) : Future.succeededFuture(batch))
                 .compose(batch -> {
-                    String violation = ContinuityCheck.violation(from, compactedSource, batch.messages());
-                    if (violation != null) {
+                    ContinuityCheck.Verdict verdict = ContinuityCheck.check(readAnchor, from, compactedSource,
+                            batch.messages());
+                    if (verdict.diverged()) {
+                        return Future.failedFuture(diverged(verdict.violation()));
+                    }
+                    if (!verdict.passed()) {
                         metrics.mirrorProblem(stream, "continuity");
                         return Future.failedFuture(new SourceProblem(new HawserException(ErrorCode.SOURCE_UNAVAILABLE,
-                                "continuity check rejected a batch: " + violation)));
+                                "continuity check rejected a batch: " + verdict.violation())));
                     }
-                    List<StoredMessage> messages = batch.messages();
-                    long after = messages.isEmpty() ? from : messages.get(messages.size() - 1).offset() + 1;
+                    List<StoredMessage> fresh = verdict.fresh();
+                    idle = fresh.isEmpty();
+                    long after = fresh.isEmpty() ? from : fresh.get(fresh.size() - 1).offset() + 1;
                     long lag = Math.max(0, batch.highWatermark() + 1 - after);
                     progress = new MirrorProgress(lag > 0 ? State.CATCHING_UP : State.ACTIVE, lag,
                             System.currentTimeMillis(), batch.highWatermark(), progress.lastProblem());
-                    return copy(messages);
+                    return copy(fresh).map(end -> {
+                        if (!fresh.isEmpty()) {
+                            anchor = fresh.get(fresh.size() - 1);
+                        }
+                        return end;
+                    });
                 })
                 .onComplete(end -> {
                     next = end;
                     backoffMs = 0;
                     pull();
-                }, this::failed);
+                }, failure -> {
+                    anchor = null;
+                    failed(failure);
+                });
+    }
+
+    /** Fails when the source's copy of the anchor is gone or changed (see {@link ContinuityCheck}). */
+    private Future<Void> checkAnchor() {
+        StoredMessage expected = anchor;
+        if (expected == null) {
+            return Future.succeededFuture();
+        }
+        return source.read(baseUrl, mirror.stream(), partition, expected.offset(), 1, 0)
+                .recover(failure -> Future.failedFuture(new SourceProblem(Failures.toHawser(failure))))
+                .compose(found -> {
+                    ContinuityCheck.Verdict verdict = ContinuityCheck.check(expected, expected.offset() + 1,
+                            compactedSource, found.messages());
+                    if (verdict.diverged()) {
+                        return Future.failedFuture(diverged(verdict.violation()));
+                    }
+                    return verdict.passed() ? Future.succeededFuture() : Future.failedFuture(new SourceProblem(
+                            new HawserException(ErrorCode.SOURCE_UNAVAILABLE, verdict.violation())));
+                });
     }
 
     private Future<Long> copy(List<StoredMessage> records) {

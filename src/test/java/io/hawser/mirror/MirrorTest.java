@@ -228,6 +228,28 @@ class MirrorTest {
     }
 
     @Test
+    void aSourceDeletedAndCreatedAgainIsNotContinued() {
+        String source = name("reborn");
+        hub.api().createStream(source, 1);
+        hub.api().fill(source, 0, 50, i -> "first life " + i);
+        String mirror = name("reborn-copy");
+        createMirror(leaf.api(), mirror, source, hubUrl());
+        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
+        List<JsonObject> before = MirrorCheck.readAll(leaf.api(), mirror, 0, 0);
+
+        hub.api().delete("/v1/streams/" + source).expect(204);
+        hub.api().createStream(source, 1);
+        hub.api().fill(source, 0, 80, i -> "second life " + i);
+        JsonObject status = Await.value(CATCH_UP, "the divergence reported", () -> leaf.api().partition(mirror, 0)
+                .getJsonObject("mirror"), m -> m.getString("lastProblem") != null
+                && m.getString("lastProblem").contains("differs from this mirror's copy"));
+        assertEquals("source_unavailable", status.getString("state"));
+        Await.pauseMs(1_500);
+        assertEquals(before, MirrorCheck.readAll(leaf.api(), mirror, 0, 0), "nothing of the new stream was copied");
+        assertEquals(50L, leaf.api().partition(mirror, 0).getLong("endOffset"));
+    }
+
+    @Test
     void createChecksTheSource() {
         // Unknown source stream.
         JsonObject missing = Expect.error(leaf.api().postJson("/v1/streams", new JsonObject().put("name", name("m"))
