@@ -16,7 +16,9 @@ import java.util.Set;
  */
 final class BenchOptions {
   static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight",
-      "rf3-inflight", "failover");
+      "rf3-inflight", "failover", "mirror-catchup", "mirror-lag");
+  /** Workloads that start nodes of their own (a 3-node cluster, a hub and a leaf): left out of --quick. */
+  static final List<String> MULTI_NODE_WORKLOADS = List.of("rf3-inflight", "failover", "mirror-catchup", "mirror-lag");
   static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight");
 
   final boolean quick;
@@ -62,7 +64,7 @@ final class BenchOptions {
     runs = (int) longOpt(given, "runs", quick ? 1 : 3, 1, 20);
     // --quick leaves out the 3-node workloads (starting a cluster alone takes ~20 s); name them to include them.
     workloads = workloads(given.getOrDefault("workloads", String.join(",", quick
-        ? ALL_WORKLOADS.stream().filter(w -> !w.equals("rf3-inflight") && !w.equals("failover")).toList()
+        ? ALL_WORKLOADS.stream().filter(w -> !MULTI_NODE_WORKLOADS.contains(w)).toList()
         : ALL_WORKLOADS)));
     inflight = (int) longOpt(given, "inflight", 100, 1, 10_000);
     batchSize = (int) longOpt(given, "batch-size", 1000, 1, 100_000);
@@ -163,7 +165,7 @@ final class BenchOptions {
         "  --out DIR              results, node and nats-server logs, JetStream store (default bench-results)",
         "  --data-parent DIR      parent of the node's temp data dir and the fsync probe (default --out)",
         "  --runs K               measured runs per workload, median reported (default 3, quick 1)",
-        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover)",
+        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover,mirror-catchup,mirror-lag)",
         "  --nats-server FILE     nats-server binary (default: PATH, then /usr/sbin, /usr/bin)",
         "  --nats-publishers LIST nats-inflight: publishers, one connection and thread each (default 1,4)",
         "  --nats-inflight LIST   nats-inflight: messages in flight per publisher (default 100,1000)",

@@ -34,6 +34,7 @@ public final class Benchmark {
   private NodeProcess node;
   private NatsBench nats;
   private ClusterNodes cluster;
+  private MirrorWorkloads.Pair mirrorPair;
 
   private Benchmark(BenchOptions options) {
     this.options = options;
@@ -133,6 +134,11 @@ public final class Benchmark {
         stopAll(); // the three cluster nodes get the machine to themselves
         results.addAll(runClusterWorkloads(vertx, payload));
       }
+      if (abortReason == null && options.url == null && (options.workloads.contains("mirror-catchup")
+          || options.workloads.contains("mirror-lag"))) {
+        stopAll();
+        results.addAll(runMirrorWorkloads(vertx, payload, stamp));
+      }
     } finally {
       try {
         Await.result(vertx.close(), Duration.ofSeconds(10), "closing the client");
@@ -180,6 +186,26 @@ public final class Benchmark {
     } finally {
       cluster.close();
       setCluster(null);
+    }
+    return results;
+  }
+
+  private List<WorkloadResult> runMirrorWorkloads(Vertx vertx, byte[] payload, String stamp) {
+    List<WorkloadResult> results = new ArrayList<>();
+    Progress.say("starting a hub and a leaf (two one-node clusters) for the mirror workloads");
+    try (MirrorWorkloads.Pair pair = new MirrorWorkloads.Pair(options, vertx, stamp)) {
+      setMirrorPair(pair);
+      PublishDriver hubDriver = new PublishDriver(vertx, pair.hub.endpoint(), options.requestTimeout);
+      if (options.workloads.contains("mirror-catchup")) {
+        results.add(runWorkload(new MirrorWorkloads.CatchUp(options, pair, hubDriver, payload)));
+      }
+      if (options.workloads.contains("mirror-lag")) {
+        results.add(runWorkload(new MirrorWorkloads.SteadyLag(options, pair, hubDriver, payload)));
+      }
+    } catch (BenchException e) {
+      System.err.println("bench: the mirror workloads could not run: " + e.getMessage());
+    } finally {
+      setMirrorPair(null);
     }
     return results;
   }
@@ -249,6 +275,9 @@ public final class Benchmark {
         case "rf3-inflight":
         case "failover":
           break; // run on a 3-node cluster at the end
+        case "mirror-catchup":
+        case "mirror-lag":
+          break; // run on a hub and a leaf at the very end
         default:
           throw new IllegalStateException("unknown workload " + id);
       }
@@ -278,6 +307,10 @@ public final class Benchmark {
     cluster = c;
   }
 
+  private synchronized void setMirrorPair(MirrorWorkloads.Pair p) {
+    mirrorPair = p;
+  }
+
   private synchronized void setNats(NatsBench n) {
     nats = n;
   }
@@ -292,6 +325,9 @@ public final class Benchmark {
     }
     if (cluster != null) {
       cluster.close();
+    }
+    if (mirrorPair != null) {
+      mirrorPair.close();
     }
   }
 

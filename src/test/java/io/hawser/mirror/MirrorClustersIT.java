@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Mirrors between separate clusters, each in its own JVMs: a hub and a 3-node leaf (backlog catch-up, live following,
- * hub {@code kill -9} and restart, the mirror's leader killed inside the leaf), and three clusters with a mirror of a
- * mirror and mirrors in both directions. After each step the mirror is compared with its source offset by offset.
+ * hub {@code kill -9} and restart, the mirror's leader killed inside the leaf), and three clusters with a source
+ * leader failover, a mirror of a mirror and mirrors in both directions. After each step the mirror is compared with its source offset by offset.
  */
 class MirrorClustersIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -114,22 +114,32 @@ class MirrorClustersIT {
 
     @Test
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
-    void mirrorOfMirrorAndMirrorsInBothDirections() {
-        ChildCluster a = cluster("mirror-a", 1);
+    void sourceLeaderFailoverMirrorOfMirrorAndMirrorsInBothDirections() {
+        ChildCluster a = cluster("mirror-a", 2);
         ChildCluster b = cluster("mirror-b", 1);
         ChildCluster c = cluster("mirror-c", 1);
-        a.api(0).createStream(new JsonObject().put("name", "orders").put("partitions", 2));
+        a.api(0).createStream(new JsonObject().put("name", "orders").put("partitions", 2).put("replicationFactor", 2)
+                .put("minInsyncReplicas", 1));
         b.api(0).createStream(new JsonObject().put("name", "events").put("partitions", 1));
+        String sourceLeader = a.awaitLeader("orders", 0, WAIT);
+        a.awaitIsr("orders", 0, 2, WAIT);
+        int via = 1 - a.indexOf(sourceLeader); // b pulls through the node that does not lead partition 0
         AckedLoad orders = load("orders", a, "orders", 2);
         AckedLoad events = load("events", b, "events", 1);
         orders.awaitMoreAcks(500, WAIT);
 
         // a.orders -> b.orders-b -> c.orders-c (a mirror of a mirror), and b.events -> a.events-a (the other way).
-        b.api(0).postJson("/v1/streams", mirrorConfig("orders-b", "orders", url(a, 0), 1)).expect(201);
+        b.api(0).postJson("/v1/streams", mirrorConfig("orders-b", "orders", url(a, via), 1)).expect(201);
         c.api(0).postJson("/v1/streams", mirrorConfig("orders-c", "orders-b", url(b, 0), 1)).expect(201);
-        a.api(0).postJson("/v1/streams", mirrorConfig("events-a", "events", url(b, 0), 1)).expect(201);
+        a.api(via).postJson("/v1/streams", mirrorConfig("events-a", "events", url(b, 0), 1)).expect(201);
         orders.awaitMoreAcks(1_000, WAIT);
         events.awaitMoreAcks(1_000, WAIT);
+
+        // The source partition's leader in a is killed: its other node takes over and keeps serving b's reads.
+        a.kill(a.indexOf(sourceLeader));
+        a.awaitLeaderOtherThan("orders", 0, sourceLeader, WAIT);
+        orders.awaitMoreAcks(1_000, WAIT);
+        a.restart(a.indexOf(sourceLeader));
 
         // The middle cluster goes down and comes back: the chain resumes on both sides of it.
         b.kill(0);
@@ -141,12 +151,12 @@ class MirrorClustersIT {
         assertNoLoss(orders);
         assertNoLoss(events);
 
-        MirrorCheck.awaitCaughtUp(a.api(0), "orders", b.api(0), "orders-b", CATCH_UP);
+        MirrorCheck.awaitCaughtUp(a.api(via), "orders", b.api(0), "orders-b", CATCH_UP);
         MirrorCheck.awaitCaughtUp(b.api(0), "orders-b", c.api(0), "orders-c", CATCH_UP);
-        MirrorCheck.awaitCaughtUp(b.api(0), "events", a.api(0), "events-a", CATCH_UP);
-        long ordersCompared = MirrorCheck.assertIdentical(a.api(0), "orders", b.api(0), "orders-b", 0);
-        assertEquals(ordersCompared, MirrorCheck.assertIdentical(a.api(0), "orders", c.api(0), "orders-c", 0));
+        MirrorCheck.awaitCaughtUp(b.api(0), "events", a.api(via), "events-a", CATCH_UP);
+        long ordersCompared = MirrorCheck.assertIdentical(a.api(via), "orders", b.api(0), "orders-b", 0);
+        assertEquals(ordersCompared, MirrorCheck.assertIdentical(a.api(via), "orders", c.api(0), "orders-c", 0));
         assertTrue(ordersCompared >= orders.ackCount(), ordersCompared + " < " + orders.ackCount());
-        assertTrue(MirrorCheck.assertIdentical(b.api(0), "events", a.api(0), "events-a", 0) >= events.ackCount());
+        assertTrue(MirrorCheck.assertIdentical(b.api(0), "events", a.api(via), "events-a", 0) >= events.ackCount());
     }
 }
