@@ -74,7 +74,7 @@ final class ResultTable {
     sb.append("\n\nAnchors from DESIGN.md section 4 (written numbers, not measured in this run):\n");
     for (WorkloadResult w : r.results()) {
       Target t = w.target();
-      String ratio = Double.isNaN(w.medianRate()) ? "" : String.format(Locale.ROOT, "  -> %.2fx", w.medianRate() / t.anchorRate());
+      String ratio = Double.isNaN(w.medianRate()) || t.anchorRate() <= 0 ? "" : String.format(Locale.ROOT, "  -> %.2fx", w.medianRate() / t.anchorRate());
       sb.append("  ").append(w.id()).append(": ").append(t.anchor()).append(ratio).append('\n');
     }
     return sb.toString();
