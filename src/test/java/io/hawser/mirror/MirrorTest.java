@@ -213,14 +213,22 @@ class MirrorTest {
                 .contains("hawser_mirror_problems_total{kind=\"skipped\",stream=\"" + mirror + "\"} 1.0"));
     }
 
-    @Test
-    void deletingTheSourceKeepsTheMirror() {
-        String source = name("gone");
+    /** A one-partition hub stream with {@code count} messages and its leaf mirror, caught up: {source, mirror}. */
+    private static String[] caughtUpMirror(String prefix, int count) {
+        String source = name(prefix);
         hub.api().createStream(source, 1);
-        hub.api().fill(source, 0, 50, i -> "m " + i);
-        String mirror = name("gone-copy");
+        hub.api().fill(source, 0, count, i -> "first life " + i);
+        String mirror = name(prefix + "-copy");
         createMirror(leaf.api(), mirror, source, hubUrl());
         MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
+        return new String[]{source, mirror};
+    }
+
+    @Test
+    void deletingTheSourceKeepsTheMirror() {
+        String[] names = caughtUpMirror("gone", 50);
+        String source = names[0];
+        String mirror = names[1];
         hub.api().delete("/v1/streams/" + source).expect(204);
         Await.until(CATCH_UP, "source_unavailable", () -> "source_unavailable".equals(
                 leaf.api().describe(mirror).getJsonObject("mirror").getString("state")));
@@ -229,12 +237,9 @@ class MirrorTest {
 
     @Test
     void aSourceDeletedAndCreatedAgainIsNotContinued() {
-        String source = name("reborn");
-        hub.api().createStream(source, 1);
-        hub.api().fill(source, 0, 50, i -> "first life " + i);
-        String mirror = name("reborn-copy");
-        createMirror(leaf.api(), mirror, source, hubUrl());
-        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
+        String[] names = caughtUpMirror("reborn", 50);
+        String source = names[0];
+        String mirror = names[1];
         List<JsonObject> before = MirrorCheck.readAll(leaf.api(), mirror, 0, 0);
 
         hub.api().delete("/v1/streams/" + source).expect(204);
