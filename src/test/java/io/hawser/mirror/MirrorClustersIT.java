@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Mirrors between separate clusters, each in its own JVMs: a hub and a 3-node leaf (backlog catch-up, live following,
- * hub {@code kill -9} and restart, the mirror's leader killed inside the leaf), and three clusters with a source
- * leader failover, a mirror of a mirror and mirrors in both directions. After each step the mirror is compared with its source offset by offset.
+ * a hung hub, hub {@code kill -9} and restart, the mirror's leader killed inside the leaf), and three clusters with a source
+ * leader failover, a mirror of a mirror and mirrors in both directions. After each step the mirror is compared with
+ * its source offset by offset (under load: the mirror must be an exact prefix of the source).
  */
 class MirrorClustersIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -84,6 +85,15 @@ class MirrorClustersIT {
         // Live following under load, then the hub is killed and comes back.
         AckedLoad load = load("hub", hub, "orders", 2);
         load.awaitMoreAcks(2_000, WAIT);
+        MirrorCheck.awaitIdenticalPrefix(hubApi, "orders", leaf.api(0), "orders-leaf", WAIT);
+
+        // A hung hub (SIGSTOP): connections stay open but nothing answers, as on a cut link.
+        hub.pause(0);
+        Await.pauseMs(5_000);
+        hub.resume(0);
+        load.awaitMoreAcks(1_000, WAIT);
+        MirrorCheck.awaitIdenticalPrefix(hubApi, "orders", leaf.api(0), "orders-leaf", WAIT);
+
         hub.kill(0);
         Await.until(WAIT, "the leaf reports its source unavailable", () -> "source_unavailable".equals(
                 leaf.api(2).describe("orders-leaf").getJsonObject("mirror").getString("state")));
@@ -91,6 +101,7 @@ class MirrorClustersIT {
                 .status(), "readers of the mirror go on");
         hub.restart(0);
         load.awaitMoreAcks(2_000, WAIT);
+        MirrorCheck.awaitIdenticalPrefix(hubApi, "orders", leaf.api(0), "orders-leaf", WAIT);
 
         // The mirror's leader inside the leaf is killed while the hub keeps publishing.
         String leader = leaf.awaitLeader("orders-leaf", 0, WAIT);
@@ -98,6 +109,7 @@ class MirrorClustersIT {
         leaf.kill(victim);
         leaf.awaitLeaderOtherThan("orders-leaf", 0, leader, WAIT);
         load.awaitMoreAcks(2_000, WAIT);
+        MirrorCheck.awaitIdenticalPrefix(hubApi, "orders", leaf.api((victim + 1) % 3), "orders-leaf", WAIT);
         leaf.restart(victim);
         load.awaitMoreAcks(1_000, WAIT);
         assertNoLoss(load);
@@ -139,6 +151,8 @@ class MirrorClustersIT {
         a.kill(a.indexOf(sourceLeader));
         a.awaitLeaderOtherThan("orders", 0, sourceLeader, WAIT);
         orders.awaitMoreAcks(1_000, WAIT);
+        MirrorCheck.awaitIdenticalPrefix(a.api(via), "orders", b.api(0), "orders-b", WAIT);
+        MirrorCheck.awaitIdenticalPrefix(a.api(via), "orders", c.api(0), "orders-c", WAIT);
         a.restart(a.indexOf(sourceLeader));
 
         // The middle cluster goes down and comes back: the chain resumes on both sides of it.

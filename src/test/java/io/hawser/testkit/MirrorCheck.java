@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Waits for a mirror to catch up with its source and compares the two offset by offset, over the public API. */
 public final class MirrorCheck {
@@ -47,6 +48,35 @@ public final class MirrorCheck {
                 assertEquals(expected.get(i), actual.get(i), "message " + i + " of partition " + p);
             }
             compared += expected.size();
+        }
+        return compared;
+    }
+
+    /**
+     * Under a live load: waits until the mirror has committed everything the source had committed when this was
+     * called, then asserts that every message the mirror has committed is the source's message at that offset (the
+     * mirror is an exact prefix of the source). Returns the messages compared.
+     */
+    public static long awaitIdenticalPrefix(HttpApi source, String sourceStream, HttpApi mirror, String mirrorStream,
+                                            Duration timeout) {
+        JsonArray target = source.describe(sourceStream).getJsonArray("partitions");
+        Await.until(timeout, "mirror " + mirrorStream + " reached " + sourceStream + "'s committed ends", () -> {
+            JsonArray m = mirror.describe(mirrorStream).getJsonArray("partitions");
+            for (int p = 0; p < target.size(); p++) {
+                if (m.getJsonObject(p).getLong("highWatermark") < target.getJsonObject(p).getLong("highWatermark")) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        long compared = 0;
+        for (int p = 0; p < target.size(); p++) {
+            List<JsonObject> copied = readAll(mirror, mirrorStream, p, 0);
+            List<JsonObject> original = readAll(source, sourceStream, p, 0);
+            assertTrue(original.size() >= copied.size(), "the mirror has more than the source in partition " + p);
+            assertEquals(original.subList(0, copied.size()), copied, "partition " + p + " of " + mirrorStream
+                    + " is not a prefix of " + sourceStream);
+            compared += copied.size();
         }
         return compared;
     }
