@@ -115,6 +115,21 @@ class NatsCaptureTest {
     }
 
     @Test
+    void aMirrorWithTheSameSubjectCapturesNothingAndOnlyCopiesItsSource() {
+        api.createStream(new JsonObject().put("name", "mm-src").put("subject", "mm.>"));
+        api.createStream(new JsonObject().put("name", "mm-copy").put("subject", "mm.>")
+                .put("mirror", new JsonObject().put("stream", "mm-src")));
+        JsonObject probe = Nats.awaitCapture(nc, "mm.probe", "mm-src");
+        for (int i = 0; i < 5; i++) {
+            JsonObject ack = request(nc, message("mm.x", null, "m" + i), Nats.REQUEST_TIMEOUT).ack("request " + i);
+            assertEquals("mm-src", ack.getString("stream"), "only the source captures: " + ack.encode());
+        }
+        io.hawser.testkit.MirrorCheck.awaitCaughtUp(api, "mm-src", api, "mm-copy", STORED);
+        long copied = io.hawser.testkit.MirrorCheck.assertIdentical(api, "mm-src", api, "mm-copy", 0);
+        assertEquals(probe.getLong("offset") + 6, copied, "the mirror holds its source's messages and nothing else");
+    }
+
+    @Test
     void requestWithoutAnyCapturingStreamGetsNoResponders() {
         Outcome o = request(nc, message("nobody.listens.here", null, "x"), Duration.ofSeconds(5));
         assertInstanceOf(NoResponders.class, o, () -> "a request no stream captures must get 'no responders', got "
