@@ -23,6 +23,10 @@ public final class Main {
             System.out.println(Usage.text());
             return;
         }
+        if (args.length > 0 && io.hawser.cli.HawserCli.COMMANDS.contains(args[0])) {
+            System.exit(io.hawser.cli.HawserCli.run(args)); // an admin command, not a node
+            return;
+        }
         HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
         NodeConfig config;
         try {

@@ -16,6 +16,8 @@ final class Usage {
             out.append(String.format("  %-28s %s (env %s, default '%s')%n", key.flag() + " V", key.description(),
                     key.envVar(), key.defaultValue()));
         }
+        out.append("\nAdmin commands (streams, publish, tail, cluster, backup, restore) against a running node:\n")
+                .append("  java -jar hawser.jar help\n");
         return out.toString();
     }
 }

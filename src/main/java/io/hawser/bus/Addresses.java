@@ -11,8 +11,8 @@ public final class Addresses {
     /** {@link Messages.StreamName} -> {@link Messages.PartitionStatuses}. */
     public static final String STORAGE_STATUS = "hawser.storage.status";
     /**
-     * {@link Messages.Copy} -> {@link Messages.Copied}: a mirror puller's copies for a partition this node leads
-     * (never forwarded: the puller runs on the leader).
+     * {@link Messages.Copy} -> {@link Messages.Copied}: records stored at the offsets they carry (a mirror puller's
+     * copies, a restore), forwarded to the partition's leader like appends.
      */
     public static final String STORAGE_COPY = "hawser.storage.copy";
     /** {@link Messages.MirrorSource} -> {@link Messages.MirrorSourceInfo}: check a mirror's source before create. */

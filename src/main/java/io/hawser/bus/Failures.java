@@ -19,6 +19,9 @@ public final class Failures {
 
     /** Turns any failure (reply failure, timeout, storage error) into a catalogued one. */
     public static HawserException toHawser(Throwable failure) {
+        if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
+            return toHawser(failure.getCause());
+        }
         if (failure instanceof HawserException e) {
             return e;
         }

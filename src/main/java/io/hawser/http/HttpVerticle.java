@@ -44,6 +44,7 @@ public final class HttpVerticle extends AbstractVerticle {
         new StreamRoutes(vertx, catalog).mount(router);
         new PublishRoutes(vertx, catalog, config).mount(router);
         new ReadRoutes(vertx, catalog, config).mount(router);
+        new RestoreRoute(vertx, catalog, config).mount(router);
         new SubscribeRoute(vertx, catalog, config).mount(router);
         // Port 0 = a free port; a negative port makes every instance share one random port (Vert.x port sharing).
         int port = config.httpPort() == 0 ? -1 : config.httpPort();

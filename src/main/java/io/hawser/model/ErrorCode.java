@@ -22,6 +22,7 @@ public enum ErrorCode {
     OFFSET_MISMATCH(409, false),
     STREAM_READ_ONLY(409, false),
     MIRROR_READ_ONLY(409, false),
+    STREAM_NOT_READ_ONLY(409, false),
     MESSAGE_TOO_LARGE(413, false),
     REQUEST_TOO_LARGE(413, false),
     TOO_MANY_REQUESTS(429, true),

@@ -237,13 +237,14 @@ public final class PartitionLeader implements AutoCloseable {
         }
         CompletableFuture<List<PublishAck>> result = new CompletableFuture<>();
         enqueue(new PendingAppend(List.of(), records, -1, AckPolicy.LEADER, result));
-        return result.thenApply(acks -> {
+        return result.thenCompose(acks -> {
             for (PublishAck a : acks) {
                 if (a.isError()) {
-                    throw new HawserException(a.error(), a.errorMessage());
+                    return CompletableFuture.failedFuture(new HawserException(a.error(), a.errorMessage()));
                 }
             }
-            return acks.isEmpty() ? log.endOffset() : acks.get(acks.size() - 1).offset() + 1;
+            return CompletableFuture.completedFuture(acks.isEmpty() ? log.endOffset()
+                    : acks.get(acks.size() - 1).offset() + 1);
         });
     }
 

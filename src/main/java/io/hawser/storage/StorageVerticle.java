@@ -133,13 +133,15 @@ public final class StorageVerticle extends AbstractVerticle {
         }, true).onFailure(e -> LOG.log(System.Logger.Level.WARNING, "cannot keep a copy of cursor "
                 + m.body().cursor() + " of " + m.body().stream() + ": " + e)));
         bus.<Messages.StreamName>localConsumer(Addresses.STORAGE_STATUS, this::status);
-        bus.<Messages.Copy>localConsumer(Addresses.STORAGE_COPY, this::copy);
+        bus.<Messages.Copy>localConsumer(Addresses.STORAGE_COPY,
+                m -> route(m, m.body().stream(), m.body().partition(), Addresses.STORAGE_COPY, this::copy));
         // The same services for other nodes, on this node's own addresses (never forwarded again).
         bus.<Messages.Append>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_APPEND), this::append);
         bus.<Messages.Read>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_READ), this::read);
         bus.<Messages.CursorPut>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_CURSOR_PUT), this::putCursor);
         bus.<Messages.StreamName>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_STATUS), this::localStatus);
         bus.<Messages.Fetch>consumer(Addresses.onNode(nodeId, Addresses.FETCH), this::serveFetch);
+        bus.<Messages.Copy>consumer(Addresses.onNode(nodeId, Addresses.STORAGE_COPY), this::copy);
         // The elector's requests.
         bus.<Messages.Lead>localConsumer(Addresses.STORAGE_LEAD, this::lead);
         bus.<Messages.Follow>localConsumer(Addresses.STORAGE_FOLLOW, m -> blocking(m, () -> {
@@ -269,14 +271,17 @@ public final class StorageVerticle extends AbstractVerticle {
                         : failure));
     }
 
-    /** A mirror puller's copies, on the leader it runs beside; its progress is kept for describe and metrics. */
+    /**
+     * Copies at given offsets: a mirror puller's (its progress is kept for describe and metrics) or a restore's
+     * (progress null).
+     */
     private void copy(Message<Messages.Copy> message) {
         Messages.Copy c = message.body();
         CompletableFuture<Long> end;
         try {
             PartitionLeader leader = storage.leader(c.stream(), c.partition());
             Replica r = storage.replica(c.stream(), c.partition());
-            if (r != null) {
+            if (r != null && c.progress() != null) {
                 r.reportMirrorProgress(c.progress());
             }
             end = leader.copy(c.records());
