@@ -16,6 +16,7 @@ import io.hawser.log.mapdb.MapDbPartitionLog;
 import io.hawser.metrics.HawserMetrics;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.metrics.Metrics;
+import io.hawser.delivery.SubscriberRegistry;
 import io.hawser.mirror.MirrorVerticle;
 import io.hawser.mirror.UpstreamPolicy;
 import io.hawser.nats.NatsBridgeVerticle;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A running Hawser node: Vert.x plus its verticles over one data directory. */
 public final class HawserNode {
@@ -119,6 +121,20 @@ public final class HawserNode {
         health.register("clusterJoined", true, membership::cpGroupReady);
         Clock clock = Clock.systemUTC();
         HawserMetrics hawserMetrics = new HawserMetrics(metrics.registry());
+        SubscriberRegistry subscribers = new SubscriberRegistry();
+        vertx.setPeriodic(1_000, id -> hawserMetrics.subscribers(subscribers.snapshot()));
+        // Room to roll at least two segments; watched off the event loop (statfs) every 5 s.
+        long minFreeBytes = Math.max(64L << 20, 2 * config.segmentBytes());
+        AtomicLong freeBytes = new AtomicLong(Long.MAX_VALUE);
+        Runnable watchDisk = () -> vertx.executeBlocking(() -> {
+            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(config.dataDir());
+            freeBytes.set(store.getUsableSpace());
+            hawserMetrics.disk(store.getUsableSpace(), store.getTotalSpace());
+            return null;
+        }, false);
+        watchDisk.run();
+        vertx.setPeriodic(5_000, id -> watchDisk.run());
+        health.register("diskSpace", false, () -> freeBytes.get() >= minFreeBytes);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         return vertx.executeBlocking(() -> {
                     metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged,
@@ -140,12 +156,12 @@ public final class HawserNode {
                 }).<Void>mapEmpty())
                 .compose(v -> config.natsUrl().isEmpty() ? Future.<Void>succeededFuture()
                         : deploy(new NatsBridgeVerticle(config, catalog, metrics.registry(), health)))
-                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, membership, httpPort)))
+                .compose(v -> deploy(new HttpVerticle(config, catalog, metrics, health, membership, subscribers, httpPort)))
                 .compose(v -> {
                     Future<Void> more = Future.succeededFuture();
                     for (int i = 1; i < loops; i++) {
                         more = more.compose(x -> deploy(new HttpVerticle(config, catalog, metrics, health, membership,
-                                httpPort)));
+                                subscribers, httpPort)));
                     }
                     return more;
                 })

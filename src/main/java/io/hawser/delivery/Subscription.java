@@ -34,6 +34,9 @@ public final class Subscription {
     private final int batch;
     private final FrameSink sink;
     private final FrameRenderer renderer;
+    private final SubscriberRegistry registry;
+    /** Committed messages not yet sent, per partition, as of each partition's last read. */
+    private final Map<Integer, Long> lags = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Turns one message into one frame. */
     @FunctionalInterface
@@ -41,7 +44,9 @@ public final class Subscription {
         String render(int partition, StoredMessage message);
     }
 
-    public Subscription(Vertx vertx, String stream, int batch, FrameRenderer renderer, FrameSink sink) {
+    public Subscription(Vertx vertx, String stream, int batch, FrameRenderer renderer, FrameSink sink,
+                        SubscriberRegistry registry) {
+        this.registry = registry;
         this.vertx = vertx;
         this.stream = stream;
         this.batch = batch;
@@ -56,7 +61,24 @@ public final class Subscription {
      * @param time   the time for {@link Messages.Read#AT_TIME} starts
      */
     public void start(Map<Integer, Long> starts, long time) {
+        registry.add(this);
         starts.forEach((partition, from) -> pull(partition, from, time));
+    }
+
+    String stream() {
+        return stream;
+    }
+
+    boolean ended() {
+        return sink.isClosed();
+    }
+
+    long lag() {
+        long total = 0;
+        for (long l : lags.values()) {
+            total += l;
+        }
+        return total;
     }
 
     private void pull(int partition, long from, long time) {
@@ -75,6 +97,7 @@ public final class Subscription {
                     // Rendered and written off the event loop: frames written from another thread are queued by
                     // Vert.x and flushed to the socket together, instead of one flush (one syscall) per frame.
                     Messages.ReadResult result = reply.body();
+                    lags.put(partition, Math.max(0, result.highWatermark() + 1 - result.nextOffset()));
                     for (StoredMessage m : result.messages()) {
                         if (sink.isClosed()) {
                             break;

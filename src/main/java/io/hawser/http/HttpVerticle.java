@@ -1,6 +1,7 @@
 package io.hawser.http;
 
 import io.hawser.cluster.ClusterMembership;
+import io.hawser.delivery.SubscriberRegistry;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
 import io.hawser.metrics.HealthChecks;
@@ -26,10 +27,12 @@ public final class HttpVerticle extends AbstractVerticle {
     private final HealthChecks health;
     private final ClusterMembership membership;
     private final AtomicInteger boundPort;
+    private final SubscriberRegistry subscribers;
 
     public HttpVerticle(NodeConfig config, StreamCatalog catalog, Metrics metrics, HealthChecks health,
-                        ClusterMembership membership,
+                        ClusterMembership membership, SubscriberRegistry subscribers,
                         AtomicInteger boundPort) {
+        this.subscribers = subscribers;
         this.config = config;
         this.catalog = catalog;
         this.metrics = metrics;
@@ -45,7 +48,7 @@ public final class HttpVerticle extends AbstractVerticle {
         new PublishRoutes(vertx, catalog, config).mount(router);
         new ReadRoutes(vertx, catalog, config).mount(router);
         new RestoreRoute(vertx, catalog, config).mount(router);
-        new SubscribeRoute(vertx, catalog, config).mount(router);
+        new SubscribeRoute(vertx, catalog, config, subscribers).mount(router);
         // Port 0 = a free port; a negative port makes every instance share one random port (Vert.x port sharing).
         int port = config.httpPort() == 0 ? -1 : config.httpPort();
         new OpsRoutes(metrics, health, membership).mount(router);

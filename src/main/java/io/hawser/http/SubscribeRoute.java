@@ -6,6 +6,7 @@ import io.hawser.bus.Messages;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
 import io.hawser.delivery.FrameSink;
+import io.hawser.delivery.SubscriberRegistry;
 import io.hawser.delivery.Subscription;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
@@ -32,8 +33,10 @@ final class SubscribeRoute {
     private final Vertx vertx;
     private final StreamCatalog catalog;
     private final NodeConfig config;
+    private final SubscriberRegistry subscribers;
 
-    SubscribeRoute(Vertx vertx, StreamCatalog catalog, NodeConfig config) {
+    SubscribeRoute(Vertx vertx, StreamCatalog catalog, NodeConfig config, SubscriberRegistry subscribers) {
+        this.subscribers = subscribers;
         this.vertx = vertx;
         this.catalog = catalog;
         this.config = config;
@@ -114,7 +117,7 @@ final class SubscribeRoute {
                     StringBuilder out = new StringBuilder(128 + m.value().length * 4 / 3);
                     MessageJson.append(out, m, text, stream.name(), partition);
                     return out.toString();
-                }, sink);
+                }, sink, subscribers);
         starts.onComplete(positions -> subscription.start(positions, atTime),
                 failure -> sink.fail(Failures.toHawser(failure)));
     }

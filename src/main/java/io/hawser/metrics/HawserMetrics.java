@@ -33,6 +33,14 @@ public final class HawserMetrics {
     private final MultiGauge mirrorContactAges;
     private final MultiGauge mirrorStates;
     private final Map<String, Counter> mirrorProblems = new ConcurrentHashMap<>();
+    private final MultiGauge subscriberCounts;
+    private final MultiGauge subscriberLags;
+    private final MultiGauge replicaLags;
+    private final MultiGauge partitionBytes;
+    private final Timer groupCommitSync;
+    private final AtomicLong diskFree = new AtomicLong();
+    private final AtomicLong diskTotal = new AtomicLong();
+    private final io.micrometer.core.instrument.DistributionSummary groupCommitMessages;
 
     /** What a partition leader on this node reports, refreshed periodically. */
     public record LedPartition(String stream, int partition, long endOffset, long highWatermark, int isr,
@@ -59,6 +67,27 @@ public final class HawserMetrics {
                 .description("Time since a mirror partition's source last answered").register(registry);
         mirrorStates = MultiGauge.builder("hawser.mirror.state")
                 .description("1 for the current state of a mirror partition led by this node").register(registry);
+        subscriberCounts = MultiGauge.builder("hawser.subscribers")
+                .description("Open WebSocket subscriptions on this node, per stream").register(registry);
+        subscriberLags = MultiGauge.builder("hawser.subscriber.lag")
+                .description("Largest number of committed messages a WebSocket subscriber of the stream has not "
+                        + "received yet").register(registry);
+        replicaLags = MultiGauge.builder("hawser.replica.lag")
+                .description("Messages a follower lacks of its leader's log, per partition led by this node")
+                .register(registry);
+        partitionBytes = MultiGauge.builder("hawser.partition.size").baseUnit("bytes")
+                .description("Bytes stored by this node's replica of a partition").register(registry);
+        groupCommitSync = Timer.builder("hawser.group.commit.sync")
+                .description("fsync of one group commit on a partition leader").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(20_000)).maximumExpectedValue(Duration.ofSeconds(5))
+                .register(registry);
+        groupCommitMessages = io.micrometer.core.instrument.DistributionSummary.builder("hawser.group.commit.messages")
+                .description("Messages stored by one group commit (one fsync)").publishPercentileHistogram()
+                .maximumExpectedValue(100_000.0).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("hawser.disk.free", diskFree, AtomicLong::get).baseUnit("bytes")
+                .description("Usable space on the data directory's file system").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("hawser.disk.total", diskTotal, AtomicLong::get).baseUnit("bytes")
+                .description("Size of the data directory's file system").register(registry);
         elections = Counter.builder("hawser.leader.elections").description("Times this node became a partition leader")
                 .register(registry);
     }
@@ -100,6 +129,53 @@ public final class HawserMetrics {
         mirrorStates.register(states, true);
         underReplicated.set(under);
         offline.set(offlinePartitions);
+    }
+
+    /** A follower of a partition this node leads, and how many messages it lacks. */
+    public record ReplicaLag(String stream, int partition, String replica, long lag) {
+    }
+
+    /** This node's replica of a partition and its size on disk. */
+    public record ReplicaSize(String stream, int partition, long bytes) {
+    }
+
+    /** Replaces the follower-lag and partition-size gauges. */
+    public void replicas(List<ReplicaLag> lags, List<ReplicaSize> sizes) {
+        List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+        for (ReplicaLag l : lags) {
+            lagRows.add(MultiGauge.Row.of(Tags.of("stream", l.stream(), "partition", Integer.toString(l.partition()),
+                    "replica", l.replica()), l.lag()));
+        }
+        List<MultiGauge.Row<?>> sizeRows = new ArrayList<>();
+        for (ReplicaSize r : sizes) {
+            sizeRows.add(MultiGauge.Row.of(Tags.of("stream", r.stream(), "partition", Integer.toString(r.partition())),
+                    r.bytes()));
+        }
+        replicaLags.register(lagRows, true);
+        partitionBytes.register(sizeRows, true);
+    }
+
+    public void disk(long freeBytes, long totalBytes) {
+        diskFree.set(freeBytes);
+        diskTotal.set(totalBytes);
+    }
+
+    /** One group commit on a partition leader: its messages and its fsync time. */
+    public void groupCommitted(int messages, long syncNanos) {
+        groupCommitMessages.record(messages);
+        groupCommitSync.record(syncNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Replaces the subscriber gauges: per stream, open subscriptions and the largest lag among them. */
+    public void subscribers(Map<String, io.hawser.delivery.SubscriberRegistry.StreamSubscribers> byStream) {
+        List<MultiGauge.Row<?>> counts = new ArrayList<>();
+        List<MultiGauge.Row<?>> lags = new ArrayList<>();
+        byStream.forEach((stream, s) -> {
+            counts.add(MultiGauge.Row.of(Tags.of("stream", stream), s.count()));
+            lags.add(MultiGauge.Row.of(Tags.of("stream", stream), s.maxLag()));
+        });
+        subscriberCounts.register(counts, true);
+        subscriberLags.register(lags, true);
     }
 
     /** A mirror puller met a problem: {@code continuity} (a batch rejected), {@code skipped} (retention gap). */

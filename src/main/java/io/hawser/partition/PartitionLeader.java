@@ -72,6 +72,15 @@ public final class PartitionLeader implements AutoCloseable {
 
     private volatile long highWatermark;
     private volatile HawserException unavailable;
+    private volatile CommitObserver commitObserver = CommitObserver.NONE;
+
+    /** Told about every group commit (for metrics); called on the append pool, must not block. */
+    @FunctionalInterface
+    public interface CommitObserver {
+        CommitObserver NONE = (messages, syncNanos) -> { };
+
+        void committed(int messages, long syncNanos);
+    }
 
     /** A publish ({@code copies} null) or a mirror's copy of source records ({@code messages} empty). */
     private record PendingAppend(List<PublishMessage> messages, List<StoredMessage> copies, long expectedOffset,
@@ -181,6 +190,20 @@ public final class PartitionLeader implements AutoCloseable {
 
     public void setDedupWindowMs(long windowMs) {
         appendExecutor.execute(() -> dedup.setWindowMs(windowMs));
+    }
+
+    public void observeCommits(CommitObserver observer) {
+        this.commitObserver = observer;
+    }
+
+    /** Per follower: how many messages of this leader's durable log it lacks (all of them before its first fetch). */
+    public Map<String, Long> followerLags() {
+        Map<String, Long> lags = new TreeMap<>();
+        synchronized (progress) {
+            followers.forEach((replica, f) -> lags.put(replica, Math.max(0,
+                    durableEnd - Math.max(f.fetchOffset, log.startOffset()))));
+        }
+        return lags;
     }
 
     public void setMinInsyncReplicas(int minInsyncReplicas) {
@@ -347,7 +370,9 @@ public final class PartitionLeader implements AutoCloseable {
                 log.append(records);
                 // Followers may fetch while the leader syncs: their fsync overlaps ours.
                 nextAppend.getAndSet(new CompletableFuture<>()).complete(null);
+                long syncStart = System.nanoTime();
                 log.sync();
+                commitObserver.committed(records.size(), System.nanoTime() - syncStart);
             } catch (LogException | IllegalArgumentException e) {
                 // The log's state after a failed write is unknown: stop acknowledging until it is reopened.
                 dedup.forgetAfter(firstOffset - 1);

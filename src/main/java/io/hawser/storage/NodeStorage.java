@@ -284,6 +284,24 @@ final class NodeStorage implements AutoCloseable {
         return result;
     }
 
+    /** The size of every replica this node hosts. */
+    List<io.hawser.metrics.HawserMetrics.ReplicaSize> sizes() {
+        List<io.hawser.metrics.HawserMetrics.ReplicaSize> sizes = new ArrayList<>();
+        for (HostedStream hosted : streams.values()) {
+            for (Replica r : hosted.replicas()) {
+                if (r != null && !r.closed()) {
+                    try {
+                        sizes.add(new io.hawser.metrics.HawserMetrics.ReplicaSize(r.stream, r.partition,
+                                r.log.stats().bytes()));
+                    } catch (LogException e) {
+                        // closed or failed meanwhile: no figure this round
+                    }
+                }
+            }
+        }
+        return sizes;
+    }
+
     /** The partitions this node leads now. */
     List<PartitionLeader> leaders() {
         List<PartitionLeader> result = new ArrayList<>();

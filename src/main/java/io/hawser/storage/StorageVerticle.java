@@ -207,6 +207,12 @@ public final class StorageVerticle extends AbstractVerticle {
                     leader.highWatermark(), leader.isr().size(), replicas,
                     mirrorProgress(leader.stream(), leader.partition())));
         }
+        List<HawserMetrics.ReplicaLag> lags = new ArrayList<>();
+        for (PartitionLeader leader : storage.leaders()) {
+            leader.followerLags().forEach((replica, lag) -> lags.add(new HawserMetrics.ReplicaLag(leader.stream(),
+                    leader.partition(), replica, lag)));
+        }
+        metrics.replicas(lags, storage.sizes());
         long offline = 0;
         for (StreamEntry e : catalog.entries()) {
             if (!e.deleted()) {
@@ -527,6 +533,7 @@ public final class StorageVerticle extends AbstractVerticle {
             epoch[0] = storage.lead(lead.stream(), lead.partition(), lead.minEpoch(), state,
                     leases.get(lead.stream(), lead.partition()),
                     isr -> isrWriter.write(lead.stream(), lead.partition(), epoch[0], isr));
+            storage.leader(lead.stream(), lead.partition()).observeCommits(metrics::groupCommitted);
             metrics.electedLeader();
             return new Messages.Leading(epoch[0]);
         });

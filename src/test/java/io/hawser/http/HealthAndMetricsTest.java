@@ -9,6 +9,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.hawser.testkit.Await;
+import io.hawser.testkit.WsClient;
+import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,10 +40,52 @@ class HealthAndMetricsTest {
     }
 
     @Test
-    void readyIs200Json() {
+    void readyIs200JsonWithItsChecks() {
         HttpApi.Response r = api.get("/health/ready").expect(200);
         assertTrue(r.header("Content-Type").orElse("").startsWith("application/json"), r::describe);
-        r.json();
+        JsonObject checks = r.json().getJsonObject("checks");
+        assertEquals(true, checks.getBoolean("clusterJoined"), r::describe);
+        assertEquals(true, checks.getBoolean("partitionsLoaded"), r::describe);
+        assertEquals(true, checks.getBoolean("diskSpace"), r::describe);
+    }
+
+    /** The value of one sample line {@code name{labels} value}, or -1 when there is none. */
+    private static double sample(String body, String nameAndLabels) {
+        return body.lines().filter(l -> l.startsWith(nameAndLabels + " ")).mapToDouble(l ->
+                Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+    }
+
+    @Test
+    void hawserMetricsMoveUnderASmallLoad() {
+        String stream = "metered";
+        api.createStream(stream, 1);
+        String before = api.get("/metrics").expect(200).body();
+        double commitsBefore = Math.max(0, sample(before, "hawser_group_commit_messages_count"));
+        api.fill(stream, 0, 500, 100, i -> "m" + i);
+        api.get("/v1/streams/" + stream + "/partitions/0/messages?offset=0&limit=200").expect(200);
+        try (WsClient ws = WsClient.connectManual(node.wsUri("/v1/streams/" + stream + "/subscribe?start=earliest"),
+                10)) {
+            String tags = "{partition=\"0\",stream=\"" + stream + "\"}";
+            String body = Await.value(Duration.ofSeconds(10), "gauges refreshed", () -> api.get("/metrics").body(),
+                    b -> sample(b, "hawser_subscribers{stream=\"" + stream + "\"}") == 1
+                            && sample(b, "hawser_partition_size_bytes" + tags) > 0
+                            && sample(b, "hawser_subscriber_lag{stream=\"" + stream + "\"}") >= 0);
+            assertEquals(500.0, sample(body, "hawser_messages_in_total{stream=\"" + stream + "\"}"));
+            assertTrue(sample(body, "hawser_bytes_in_bytes_total{stream=\"" + stream + "\"}") >= 500 * 2);
+            assertTrue(sample(body, "hawser_messages_out_total{stream=\"" + stream + "\"}") >= 200);
+            assertEquals(499.0, sample(body, "hawser_partition_high_watermark" + tags));
+            assertEquals(500.0, sample(body, "hawser_partition_end_offset" + tags));
+            assertEquals(1.0, sample(body, "hawser_partition_isr" + tags));
+            assertTrue(sample(body, "hawser_group_commit_messages_count") >= commitsBefore + 5,
+                    "one group commit per batch at least");
+            assertTrue(sample(body, "hawser_group_commit_sync_seconds_count") >= commitsBefore + 5);
+            assertTrue(sample(body, "hawser_append_ack_seconds_count{ack=\"all\"}") >= 5);
+            assertTrue(sample(body, "hawser_disk_free_bytes") > 0);
+            assertEquals(0.0, sample(body, "hawser_partitions_offline"));
+            assertEquals(0.0, sample(body, "hawser_partitions_under_replicated"));
+        }
+        Await.until(Duration.ofSeconds(10), "the closed subscription leaves the gauge", () ->
+                sample(api.get("/metrics").body(), "hawser_subscribers{stream=\"" + stream + "\"}") == -1);
     }
 
     @Test
