@@ -18,7 +18,13 @@ public final class Main {
     private Main() {
     }
 
+    /** One line per event, key=value, UTC: set before the first logger exists. */
+    static final String LOG_FORMAT = "%1$tY-%1$tm-%1$tdT%1$tH:%1$tM:%1$tS.%1$tLZ level=%4$s logger=%3$s msg=\"%5$s\"%6$s%n";
+
     public static void main(String[] args) throws Exception {
+        System.setProperty("user.timezone", "UTC");
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("UTC"));
+        System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(Usage.text());
             return;
