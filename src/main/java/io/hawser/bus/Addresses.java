@@ -49,6 +49,11 @@ public final class Addresses {
     public static final String STORAGE_HAND_OVER = "hawser.storage.handover";
     /** Published node-locally by the elector: {@link Messages.NodeGone}. */
     public static final String NODE_GONE = "hawser.cluster.node-gone";
+    /**
+     * Published node-locally by storage when a partition leader's disk write failed: {@link Messages.StorageFailed}.
+     * The elector gives up that leadership; the replica is reopened and may lead again once the disk has room.
+     */
+    public static final String STORAGE_FAILED = "hawser.storage.failed";
     /** {@link Messages.ReplicaCheck} -> {@link Messages.ReplicaEligibility}. */
     public static final String STORAGE_REPLICA_CHECK = "hawser.storage.replica-check";
 

@@ -132,6 +132,10 @@ public final class Messages {
     public record HandOverReady(List<String> caughtUp) {
     }
 
+    /** Storage to elector: this node's leadership of the partition must end, its disk write failed. */
+    public record StorageFailed(String stream, int partition, String reason) {
+    }
+
     /** Elector to storage: may this node's replica lead (loaded, verified log)? */
     public record ReplicaCheck(String stream, int partition) {
     }
@@ -184,6 +188,7 @@ public final class Messages {
         WireCodec.register(bus, HandOverReady.class);
         WireCodec.register(bus, ReplicaCheck.class);
         WireCodec.register(bus, ReplicaEligibility.class);
+        WireCodec.register(bus, StorageFailed.class);
         WireCodec.register(bus, Copy.class);
         WireCodec.register(bus, Copied.class);
         WireCodec.register(bus, MirrorSource.class);

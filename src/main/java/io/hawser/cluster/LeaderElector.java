@@ -55,6 +55,10 @@ public final class LeaderElector implements AutoCloseable {
         return t;
     });
     private final Object wake = new Object();
+    /** Leaderships whose disk write failed, to give up on the next tick. */
+    private final java.util.Queue<Messages.StorageFailed> failedStorage =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final io.vertx.core.eventbus.MessageConsumer<Messages.StorageFailed> storageFailures;
     private final UUID membershipListener;
     /** Touched only by the elector thread. */
     private final Map<String, Held> held = new HashMap<>();
@@ -93,6 +97,10 @@ public final class LeaderElector implements AutoCloseable {
                 sessionCloser.execute(() -> closeSessionsOf(event.getMember()));
                 wakeUp();
             }
+        });
+        this.storageFailures = vertx.eventBus().<Messages.StorageFailed>localConsumer(Addresses.STORAGE_FAILED, m -> {
+            failedStorage.add(m.body());
+            wakeUp();
         });
         this.thread = new Thread(this::run, "hawser-elector");
         this.thread.setDaemon(true);
@@ -173,6 +181,16 @@ public final class LeaderElector implements AutoCloseable {
             metadata.resync();
             if (++resyncs % 10 == 0) {
                 metadata.resyncCursors(); // every 10 s: copies on disk catch up with any missed cursor event
+            }
+        }
+        Messages.StorageFailed failed;
+        while ((failed = failedStorage.poll()) != null) {
+            Held h = held.get(key(failed.stream(), failed.partition()));
+            if (h != null) {
+                release(h, "its disk write failed (" + failed.reason() + "); it may lead again once the disk has "
+                        + "room");
+                // Leaderless in the metadata: counted offline, and any in-sync follower may take over at once.
+                metadata.clearLeader(failed.stream(), failed.partition(), h.epoch());
             }
         }
         Set<String> live = new HashSet<>(membership.liveNodeIds());
@@ -341,6 +359,7 @@ public final class LeaderElector implements AutoCloseable {
             h.lease().revoke();
         }
         sessionCloser.shutdownNow();
+        storageFailures.unregister();
         try {
             membership.hazelcast().getCluster().removeMembershipListener(membershipListener);
         } catch (RuntimeException ignored) {

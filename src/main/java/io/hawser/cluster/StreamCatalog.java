@@ -34,6 +34,7 @@ import java.util.TreeMap;
  * are safe on any thread, including event loops.
  */
 public final class StreamCatalog {
+    private static final System.Logger LOG = System.getLogger(StreamCatalog.class.getName());
     private final Path file;
     private volatile Map<String, StreamEntry> entries;
 
@@ -152,8 +153,10 @@ public final class StreamCatalog {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDirectory(file.getParent());
         } catch (IOException e) {
-            throw new HawserException(ErrorCode.STORAGE_UNAVAILABLE,
-                    "cannot write the stream catalog " + file + ": " + e.getMessage());
+            // The cluster's map stays the authority while this node runs: go on with it in memory (a full disk must
+            // not stop elections) and write the whole catalog again with the next change.
+            LOG.log(System.Logger.Level.WARNING, "cannot write the stream catalog " + file + " (" + e.getMessage()
+                    + "); the cluster's copy stays current and this one is written again with the next change");
         }
         entries = Collections.unmodifiableMap(next);
     }

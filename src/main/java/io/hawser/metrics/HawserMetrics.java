@@ -33,6 +33,7 @@ public final class HawserMetrics {
     private final MultiGauge mirrorContactAges;
     private final MultiGauge mirrorStates;
     private final Map<String, Counter> mirrorProblems = new ConcurrentHashMap<>();
+    private final Map<String, Counter> storageFailures = new ConcurrentHashMap<>();
     private final MultiGauge subscriberCounts;
     private final MultiGauge subscriberLags;
     private final MultiGauge replicaLags;
@@ -153,6 +154,13 @@ public final class HawserMetrics {
         }
         replicaLags.register(lagRows, true);
         partitionBytes.register(sizeRows, true);
+    }
+
+    /** A partition leader's disk write failed (disk full, I/O error); it gave up its leadership. */
+    public void storageFailed(String stream) {
+        storageFailures.computeIfAbsent(stream, k -> Counter.builder("hawser.storage.failures")
+                .description("Partition leaders that stopped after a failed disk write").tag("stream", stream)
+                .register(registry)).increment();
     }
 
     public void disk(long freeBytes, long totalBytes) {

@@ -73,6 +73,7 @@ public final class PartitionLeader implements AutoCloseable {
     private volatile long highWatermark;
     private volatile HawserException unavailable;
     private volatile CommitObserver commitObserver = CommitObserver.NONE;
+    private volatile boolean storageFailed;
 
     /** Told about every group commit (for metrics); called on the append pool, must not block. */
     @FunctionalInterface
@@ -190,6 +191,11 @@ public final class PartitionLeader implements AutoCloseable {
 
     public void setDedupWindowMs(long windowMs) {
         appendExecutor.execute(() -> dedup.setWindowMs(windowMs));
+    }
+
+    /** A write or fsync failed (disk full, I/O error): this leader takes no more writes and must step down. */
+    public boolean storageFailed() {
+        return storageFailed;
     }
 
     public void observeCommits(CommitObserver observer) {
@@ -366,20 +372,27 @@ public final class PartitionLeader implements AutoCloseable {
             acks.add(requestAcks);
         }
         if (!records.isEmpty()) {
+            boolean appended = false;
             try {
                 log.append(records);
+                appended = true;
                 // Followers may fetch while the leader syncs: their fsync overlaps ours.
                 nextAppend.getAndSet(new CompletableFuture<>()).complete(null);
                 long syncStart = System.nanoTime();
                 log.sync();
                 commitObserver.committed(records.size(), System.nanoTime() - syncStart);
             } catch (LogException | IllegalArgumentException e) {
-                // The log's state after a failed write is unknown: stop acknowledging until it is reopened.
+                // The log's state after a failed write is unknown: stop acknowledging; the partition must be reopened
+                // (under a new leader epoch) before it takes writes again.
                 dedup.forgetAfter(firstOffset - 1);
                 HawserException failure = new HawserException(ErrorCode.STORAGE_UNAVAILABLE,
                         "partition " + stream + "/" + partition + " cannot store messages: " + e.getMessage());
                 unavailable = failure;
-                group.forEach(p -> p.result().completeExceptionally(failure));
+                storageFailed = true;
+                // Appended but not synced: readable, so a follower may have fetched it; its fate is unknown (504).
+                HawserException answer = appended ? notAcknowledged("the disk write failed: " + e.getMessage())
+                        : failure;
+                group.forEach(p -> p.result().completeExceptionally(answer));
                 return;
             }
             lastTimestamp = now;

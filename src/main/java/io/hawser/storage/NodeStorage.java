@@ -164,11 +164,39 @@ final class NodeStorage implements AutoCloseable {
         }
     }
 
-    /** Stops leading a partition (if this node does) and follows. */
+    /**
+     * Stops leading a partition (if this node does) and follows. A leader whose disk write failed is not continued:
+     * its log is closed and opened again (which re-verifies the files and cuts a torn tail), and a fresh replica
+     * follows, so the next leadership starts from what the disk really holds.
+     */
     void follow(String stream, int partition) {
         Replica r = replica(stream, partition);
-        if (r != null) {
+        if (r == null) {
+            return;
+        }
+        PartitionLeader leader = r.leader();
+        if (leader != null && leader.storageFailed()) {
+            reopen(stream, partition, r);
+        } else {
             r.follow();
+        }
+    }
+
+    private synchronized void reopen(String stream, int partition, Replica failed) {
+        HostedStream hosted = streams.get(stream);
+        failed.close();
+        closeQuietly(failed.log);
+        if (hosted == null || hosted.replicas()[partition] != failed) {
+            return; // deleted or replaced meanwhile
+        }
+        Path logDir = streamsDir.resolve(stream).resolve(Integer.toString(partition)).resolve("log");
+        try {
+            hosted.replicas()[partition] = new Replica(stream, partition, logOpener.apply(logDir, logConfig));
+            LOG.log(System.Logger.Level.WARNING, "partition " + stream + "/" + partition + " reopened after a failed "
+                    + "disk write; it follows until the disk has room and it is elected again");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "partition " + stream + "/" + partition + " cannot be reopened after "
+                    + "a failed disk write (" + e.getMessage() + "); restart the node once the disk is fixed");
         }
     }
 
@@ -275,7 +303,12 @@ final class NodeStorage implements AutoCloseable {
             }
             PartitionState state = states.get(p);
             PartitionLeader leader = r.leader();
-            LogStats s = r.log.stats();
+            LogStats s;
+            try {
+                s = r.log.stats();
+            } catch (LogException closedMeanwhile) {
+                continue; // reopened or removed this instant: the caller reports the metadata's view
+            }
             List<String> isr = leader != null ? leader.isr() : state.isr();
             result.put(p, new PartitionStatus(p, state.leader(), state.epoch(), state.replicas(), isr,
                     s.startOffset(), s.endOffset(), r.highWatermark(), s.messages(), s.bytes(),

@@ -75,6 +75,10 @@ public final class StorageVerticle extends AbstractVerticle {
     private ExecutorService appendPool;
     private NodeStorage storage;
     private volatile boolean stopping;
+    /** Failed leaders already handed to the elector; touched only by the 250 ms check (one at a time). */
+    private final Set<PartitionLeader> reportedFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Usable bytes on the data directory's file system, refreshed every 250 ms. */
+    private volatile long freeBytes = Long.MAX_VALUE;
 
     /** Records a partition leader's ISR in the cluster metadata (false: the leader's epoch is over). Blocking. */
     @FunctionalInterface
@@ -189,7 +193,16 @@ public final class StorageVerticle extends AbstractVerticle {
         vertx.setPeriodic(250, id -> vertx.executeBlocking(() -> {
             for (PartitionLeader leader : storage.leaders()) {
                 leader.checkIsr();
+                if (leader.storageFailed() && reportedFailures.add(leader)) {
+                    metrics.storageFailed(leader.stream());
+                    LOG.log(System.Logger.Level.ERROR, "partition " + leader.stream() + "/" + leader.partition()
+                            + " (epoch " + leader.epoch() + "): disk write failed; giving up its leadership");
+                    vertx.eventBus().publish(Addresses.STORAGE_FAILED, new Messages.StorageFailed(leader.stream(),
+                            leader.partition(), "disk write failed"));
+                }
             }
+            reportedFailures.removeIf(l -> !storage.isCurrent(l));
+            freeBytes = usableBytes();
             return null;
         }, false));
         vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
@@ -554,10 +567,26 @@ public final class StorageVerticle extends AbstractVerticle {
         });
     }
 
+    private long usableBytes() {
+        try {
+            return java.nio.file.Files.getFileStore(config.dataDir()).getUsableSpace();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    /** The room a leader needs: two segments, at least 1 MiB. */
+    private long minLeaderBytes() {
+        return Math.max(1L << 20, 2 * config.segmentBytes());
+    }
+
     private void checkReplica(Message<Messages.ReplicaCheck> message) {
         Replica r = storage.replica(message.body().stream(), message.body().partition());
         if (stopping || r == null || r.closed()) {
             message.reply(new Messages.ReplicaEligibility(false, "no replica loaded here"));
+        } else if (freeBytes < minLeaderBytes()) {
+            message.reply(new Messages.ReplicaEligibility(false, "the disk is nearly full (" + freeBytes
+                    + " bytes free, " + minLeaderBytes() + " needed to lead)"));
         } else if (!r.log.knownCorruptOffsets().isEmpty()) {
             message.reply(new Messages.ReplicaEligibility(false, "the replica has corrupt records"));
         } else if (!r.caughtUp()) {

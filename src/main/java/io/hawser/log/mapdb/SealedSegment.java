@@ -120,11 +120,12 @@ final class SealedSegment implements Segment {
             db = null;
             SegmentFiles.fsyncFile(temp);
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
+            // InternalError: a page fault on the memory-mapped file, e.g. the disk filled up under it.
             if (db != null) {
                 try {
                     db.close();
-                } catch (RuntimeException ignored) {
+                } catch (RuntimeException | InternalError ignored) {
                     // the file is deleted below anyway
                 }
             }
