@@ -21,6 +21,7 @@ public final class HawserMetrics {
     private final Map<String, Counter> messagesIn = new ConcurrentHashMap<>();
     private final Map<String, Counter> bytesIn = new ConcurrentHashMap<>();
     private final Map<String, Counter> messagesOut = new ConcurrentHashMap<>();
+    private final Map<String, Counter> bytesOut = new ConcurrentHashMap<>();
     private final Map<String, Timer> appendLatency = new ConcurrentHashMap<>();
 
     private final MultiGauge endOffsets;
@@ -207,10 +208,13 @@ public final class HawserMetrics {
     }
 
     /** Messages returned to readers and subscribers. */
-    public void delivered(String stream, long messages) {
+    public void delivered(String stream, long messages, long bytes) {
         messagesOut.computeIfAbsent(stream, s -> Counter.builder("hawser.messages.out")
                 .description("Messages delivered to readers and subscribers").tag("stream", s).register(registry))
                 .increment(messages);
+        bytesOut.computeIfAbsent(stream, s -> Counter.builder("hawser.bytes.out")
+                .description("Value bytes delivered to readers and subscribers").baseUnit("bytes").tag("stream", s)
+                .register(registry)).increment(bytes);
     }
 
     /** Time from a partition leader receiving an append to its acknowledgement, by ack policy. */

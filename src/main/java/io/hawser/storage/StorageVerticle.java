@@ -359,7 +359,11 @@ public final class StorageVerticle extends AbstractVerticle {
                         : Future.failedFuture(failure))
                 .onComplete(result -> {
                     message.reply(result);
-                    metrics.delivered(r.stream(), result.messages().size());
+                    long bytes = 0;
+                    for (StoredMessage m : result.messages()) {
+                        bytes += m.value().length;
+                    }
+                    metrics.delivered(r.stream(), result.messages().size(), bytes);
                 }, failure -> Failures.reply(message, failure));
     }
 

@@ -45,7 +45,8 @@ class DeployFilesTest {
             "hawser_nats_dropped_total", "hawser_nats_republished_total",
             "hawser_disk_free_bytes", "hawser_disk_total_bytes", "hawser_storage_failures_total",
             "hawser_group_commit_sync_seconds_bucket", "hawser_group_commit_messages_bucket", "hawser_replica_lag",
-            "hawser_partition_size_bytes", "hawser_subscribers", "hawser_subscriber_lag");
+            "hawser_partition_size_bytes", "hawser_subscribers", "hawser_subscriber_lag",
+            "hawser_bytes_out_bytes_total");
 
     private static final Set<String> REQUIRED_ALERTS = Set.of(
             "HawserUnderReplicatedPartitions", "HawserOfflinePartitions", "HawserMirrorLagHigh",

@@ -73,6 +73,7 @@ class HealthAndMetricsTest {
             assertEquals(500.0, sample(body, "hawser_messages_in_total{stream=\"" + stream + "\"}"));
             assertTrue(sample(body, "hawser_bytes_in_bytes_total{stream=\"" + stream + "\"}") >= 500 * 2);
             assertTrue(sample(body, "hawser_messages_out_total{stream=\"" + stream + "\"}") >= 200);
+            assertTrue(sample(body, "hawser_bytes_out_bytes_total{stream=\"" + stream + "\"}") >= 200 * 2);
             assertEquals(499.0, sample(body, "hawser_partition_high_watermark" + tags));
             assertEquals(500.0, sample(body, "hawser_partition_end_offset" + tags));
             assertEquals(1.0, sample(body, "hawser_partition_isr" + tags));
