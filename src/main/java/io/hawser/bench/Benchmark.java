@@ -155,6 +155,9 @@ public final class Benchmark {
     try {
       Files.writeString(json, ResultTable.json(report).encodePrettily() + "\n", StandardCharsets.UTF_8);
       System.out.println("results: " + json);
+      Path plot = options.out.resolve("plot-" + stamp + ".svg");
+      Files.writeString(plot, ResultPlot.svg(report), StandardCharsets.UTF_8);
+      System.out.println("plot:    " + plot);
     } catch (IOException e) {
       throw new BenchException("cannot write " + json + ": " + e.getMessage(), e);
     }

@@ -168,6 +168,7 @@ class WireCodecTest {
                 new MirrorProgress(MirrorProgress.State.CATCHING_UP, 5_000, 1_700_000_000_003L, 48_000, null)));
         samples.add(new Messages.Copy("leaf-orders", 0, List.of(), null));
         samples.add(new Messages.Copied(44));
+        samples.add(new Messages.StorageFailed("orders", 2, "disk write failed"));
         samples.add(new Messages.MirrorSource(new MirrorConfig("orders", "http://hub:8080")));
         samples.add(new Messages.MirrorSource(new MirrorConfig("orders", null)));
         samples.add(new Messages.MirrorSourceInfo(3, true));
