@@ -16,9 +16,10 @@ import java.util.Set;
  */
 final class BenchOptions {
   static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight",
-      "rf3-inflight", "failover", "mirror-catchup", "mirror-lag");
+      "rf3-inflight", "failover", "mirror-catchup", "mirror-lag", "recovery");
   /** Workloads that start nodes of their own (a 3-node cluster, a hub and a leaf): left out of --quick. */
-  static final List<String> MULTI_NODE_WORKLOADS = List.of("rf3-inflight", "failover", "mirror-catchup", "mirror-lag");
+  static final List<String> MULTI_NODE_WORKLOADS = List.of("rf3-inflight", "failover", "mirror-catchup", "mirror-lag",
+      "recovery");
   static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight");
 
   final boolean quick;
@@ -72,7 +73,7 @@ final class BenchOptions {
     clientThreads = (int) longOpt(given, "client-threads", 2, 1, 64);
     runDuration = seconds(given, "duration", quick ? 4 : 10);
     warmupDuration = seconds(given, "warmup", quick ? 1 : 2);
-    timeLimit = seconds(given, "time-limit", quick ? 170 : 840);
+    timeLimit = seconds(given, "time-limit", quick ? 170 : 870);
     readyTimeout = seconds(given, "ready-timeout", quick ? 40 : 60);
     requestTimeout = Duration.ofSeconds(10);
     loadTimeout = seconds(given, "load-timeout", quick ? 25 : 150);
@@ -165,7 +166,7 @@ final class BenchOptions {
         "  --out DIR              results, node and nats-server logs, JetStream store (default bench-results)",
         "  --data-parent DIR      parent of the node's temp data dir and the fsync probe (default --out)",
         "  --runs K               measured runs per workload, median reported (default 3, quick 1)",
-        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover,mirror-catchup,mirror-lag)",
+        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover,mirror-catchup,mirror-lag,recovery)",
         "  --nats-server FILE     nats-server binary (default: PATH, then /usr/sbin, /usr/bin)",
         "  --nats-publishers LIST nats-inflight: publishers, one connection and thread each (default 1,4)",
         "  --nats-inflight LIST   nats-inflight: messages in flight per publisher (default 100,1000)",
@@ -176,7 +177,7 @@ final class BenchOptions {
         "  --client-threads N     client event loops (default 2)",
         "  --duration S           cap on one measured publish run (default 10, quick 4)",
         "  --warmup S             warm-up per publish workload (default 2, quick 1)",
-        "  --time-limit S         hard limit on the whole tool (default 840, quick 170)",
+        "  --time-limit S         hard limit on the whole tool (default 870, quick 170)",
         "  --ready-timeout S      wait for /health/ready (default 60, quick 40)",
         "  --load-timeout S       replay: loading the messages (default 150, quick 25)",
         "  --replay-timeout S     replay: one read of all messages (default 45, quick 15)");

@@ -139,6 +139,13 @@ public final class Benchmark {
         stopAll();
         results.addAll(runMirrorWorkloads(vertx, payload, stamp));
       }
+      if (abortReason == null && options.url == null && options.workloads.contains("recovery")) {
+        stopAll();
+        Progress.say("restart recovery with " + RecoveryWorkloads.backlog(options) + " stored messages");
+        results.add(runWorkload(new RecoveryWorkloads.Hawser(options, vertx, payload, stamp)));
+        NatsServerProcess.locate(options.natsServer).ifPresent(binary -> results.add(
+            runWorkload(new RecoveryWorkloads.JetStreamRecovery(options, binary, payload, stamp))));
+      }
     } finally {
       try {
         Await.result(vertx.close(), Duration.ofSeconds(10), "closing the client");
@@ -281,6 +288,8 @@ public final class Benchmark {
         case "mirror-catchup":
         case "mirror-lag":
           break; // run on a hub and a leaf at the very end
+        case "recovery":
+          break; // run last, on a node (and a JetStream server) of its own
         default:
           throw new IllegalStateException("unknown workload " + id);
       }

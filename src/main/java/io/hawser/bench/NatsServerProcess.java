@@ -178,6 +178,21 @@ final class NatsServerProcess {
         + (storeDir == null ? "" : ", store " + storeDir) + ", log " + logFile;
   }
 
+  /**
+   * kill -9, then a new JetStream server on the same store (the recovery benchmark; it gets a new port). This handle
+   * is done; the returned one owns the store.
+   */
+  synchronized NatsServerProcess killAndRestart(Path binary) {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopped = true;
+    return start(binary, role, storeDir, logFile.resolveSibling(logFile.getFileName() + ".restart"));
+  }
+
   /** SIGTERM, then SIGKILL after a grace period; then the JetStream store is deleted. By handle, never by name. */
   synchronized void stop() {
     if (stopped) {

@@ -31,6 +31,8 @@ final class NodeProcess {
   private final int clusterPort;
   private boolean stopped;
 
+  private List<String> command = List.of();
+
   private NodeProcess(Process process, Path dataDir, Path logFile, Endpoint endpoint, int clusterPort) {
     this.process = process;
     this.dataDir = dataDir;
@@ -78,7 +80,28 @@ final class NodeProcess {
       deleteTree(dataDir);
       throw new BenchException("cannot start the node (" + String.join(" ", cmd) + "): " + e.getMessage(), e);
     }
-    return new NodeProcess(p, dataDir, logFile, new Endpoint("127.0.0.1", ports[0]), ports[1]);
+    NodeProcess node = new NodeProcess(p, dataDir, logFile, new Endpoint("127.0.0.1", ports[0]), ports[1]);
+    node.command = List.copyOf(cmd);
+    return node;
+  }
+
+  /**
+   * kill -9, then the same command again on the same data dir and ports (the recovery benchmark). This handle is
+   * done (its data now belongs to the returned one); the output goes on in the same log file.
+   */
+  synchronized NodeProcess killAndRestart() {
+    kill();
+    stopped = true;
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("HAWSER_"));
+    try {
+      NodeProcess next = new NodeProcess(pb.start(), dataDir, logFile, endpoint, clusterPort);
+      next.command = command;
+      return next;
+    } catch (IOException e) {
+      throw new BenchException("cannot restart the node: " + e.getMessage(), e);
+    }
   }
 
   /**
