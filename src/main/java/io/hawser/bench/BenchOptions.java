@@ -16,11 +16,11 @@ import java.util.Set;
  */
 final class BenchOptions {
   static final List<String> ALL_WORKLOADS = List.of("sync", "inflight", "batch", "replay", "nats-sync", "nats-inflight",
-      "rf3-inflight", "failover", "mirror-catchup", "mirror-lag", "recovery");
+      "rf3-inflight", "failover", "nats-r3", "mirror-catchup", "mirror-lag", "recovery");
   /** Workloads that start nodes of their own (a 3-node cluster, a hub and a leaf): left out of --quick. */
-  static final List<String> MULTI_NODE_WORKLOADS = List.of("rf3-inflight", "failover", "mirror-catchup", "mirror-lag",
-      "recovery");
-  static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight");
+  static final List<String> MULTI_NODE_WORKLOADS = List.of("rf3-inflight", "failover", "nats-r3", "mirror-catchup",
+      "mirror-lag", "recovery");
+  static final List<String> NATS_WORKLOADS = List.of("nats-sync", "nats-inflight", "nats-r3");
 
   final boolean quick;
   final Path jar;
@@ -166,7 +166,7 @@ final class BenchOptions {
         "  --out DIR              results, node and nats-server logs, JetStream store (default bench-results)",
         "  --data-parent DIR      parent of the node's temp data dir and the fsync probe (default --out)",
         "  --runs K               measured runs per workload, median reported (default 3, quick 1)",
-        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover,mirror-catchup,mirror-lag,recovery)",
+        "  --workloads LIST       any of " + String.join(",", ALL_WORKLOADS) + " (default all; --quick: all but rf3-inflight,failover,nats-r3,mirror-catchup,mirror-lag,recovery)",
         "  --nats-server FILE     nats-server binary (default: PATH, then /usr/sbin, /usr/bin)",
         "  --nats-publishers LIST nats-inflight: publishers, one connection and thread each (default 1,4)",
         "  --nats-inflight LIST   nats-inflight: messages in flight per publisher (default 100,1000)",

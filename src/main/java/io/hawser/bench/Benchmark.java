@@ -134,6 +134,14 @@ public final class Benchmark {
         stopAll(); // the three cluster nodes get the machine to themselves
         results.addAll(runClusterWorkloads(vertx, payload));
       }
+      if (abortReason == null && options.url == null && options.workloads.contains("nats-r3") && nats != null
+          && nats.binary() != null && natsReport != null) {
+        stopAll();
+        NatsResult r3 = runNatsR3(vertx, payload, stamp);
+        if (r3 != null) {
+          natsReport.results().add(r3);
+        }
+      }
       if (abortReason == null && options.url == null && (options.workloads.contains("mirror-catchup")
           || options.workloads.contains("mirror-lag"))) {
         stopAll();
@@ -198,6 +206,55 @@ public final class Benchmark {
       setCluster(null);
     }
     return results;
+  }
+
+  /**
+   * RF 3 on both sides through the same jnats machinery: a 3-node Hawser cluster whose nodes all bridge to one
+   * nats-server (streams RF 3, ackPolicy all) against a 3-server JetStream cluster (R3).
+   */
+  private NatsResult runNatsR3(Vertx vertx, byte[] payload, String stamp) {
+    Path binary = nats.binary();
+    NatsServerProcess bridge = null;
+    List<NatsServerProcess> jsCluster = List.of();
+    ClusterNodes r3 = null;
+    HawserNats hawser = null;
+    JetStreamNats js = null;
+    try {
+      Progress.say("starting a 3-server JetStream cluster and a 3-node Hawser cluster bridged to NATS (R3)");
+      bridge = NatsServerProcess.startPlain(binary, options.out.resolve("nats-bridge-r3-" + stamp + ".log"));
+      jsCluster = NatsServerProcess.startJetStreamCluster(binary,
+          Files.createTempDirectory(options.out, "jetstream-r3-"), options.out, stamp);
+      r3 = new ClusterNodes(options, vertx).withNodeArgs(List.of("--nats-url", bridge.url()));
+      setCluster(r3);
+      r3.start();
+      HawserApi api = new HawserApi(vertx, r3.nodes().get(0).endpoint());
+      hawser = new HawserNats(api, r3.nodes(), 3, bridge, options.requestTimeout);
+      js = new JetStreamNats(jsCluster, 3, options.requestTimeout);
+      NatsResult result = nats.compare(new NatsBench.Spec("nats-r3-1x100", "RF 3 / R3, 1 publisher x 100 in flight",
+          1, 100, options.natsInflightMaxMessages), hawser, js, payload);
+      Progress.say("nats-r3-1x100: " + result.verdict() + (result.reason() == null
+          ? String.format(java.util.Locale.ROOT, " - Hawser/JetStream %.2fx msg/s", result.rateRatio())
+          : " - " + result.reason()));
+      return result;
+    } catch (IOException | BenchException e) {
+      System.err.println("bench: the R3 NATS comparison could not run: " + e.getMessage());
+      return null;
+    } finally {
+      if (js != null) {
+        js.close();
+      }
+      if (hawser != null) {
+        hawser.close();
+      }
+      if (r3 != null) {
+        r3.close();
+        setCluster(null);
+      }
+      jsCluster.forEach(NatsServerProcess::stop);
+      if (bridge != null) {
+        bridge.stop();
+      }
+    }
   }
 
   private List<WorkloadResult> runMirrorWorkloads(Vertx vertx, byte[] payload, String stamp) {
@@ -282,6 +339,8 @@ public final class Benchmark {
         case "nats-sync":
         case "nats-inflight":
           break; // run by NatsBench after the HTTP workloads
+        case "nats-r3":
+          break; // run on a JetStream cluster and a bridged 3-node Hawser after the cluster workloads
         case "rf3-inflight":
         case "failover":
           break; // run on a 3-node cluster at the end

@@ -22,9 +22,17 @@ final class ClusterNodes implements AutoCloseable {
   private final List<String> join = new ArrayList<>();
   private int started;
 
+  private List<String> extraArgs = List.of();
+
   ClusterNodes(BenchOptions options, Vertx vertx) {
     this.options = options;
     this.vertx = vertx;
+  }
+
+  /** Flags every node gets besides the cluster's own (e.g. {@code --nats-url}); set before {@link #start}. */
+  ClusterNodes withNodeArgs(List<String> args) {
+    extraArgs = List.copyOf(args);
+    return this;
   }
 
   /** Starts three nodes at once and waits until every one is ready. */
@@ -50,9 +58,10 @@ final class ClusterNodes implements AutoCloseable {
     String id = "bench-" + (++started);
     Path log = options.out.resolve("cluster-" + id + "-" + clusterName + ".log");
     // The later flags override the single-node defaults NodeProcess passes (the last one wins).
-    NodeProcess n = NodeProcess.start(options.jar, options.dataParent, log, List.of("--node-id", id,
-        "--cluster-name", clusterName, "--cluster-port", Integer.toString(clusterPort), "--join",
-        String.join(",", join)));
+    List<String> args = new ArrayList<>(List.of("--node-id", id, "--cluster-name", clusterName, "--cluster-port",
+        Integer.toString(clusterPort), "--join", String.join(",", join)));
+    args.addAll(extraArgs);
+    NodeProcess n = NodeProcess.start(options.jar, options.dataParent, log, args);
     nodes.add(n);
     ids.add(id);
     return n;

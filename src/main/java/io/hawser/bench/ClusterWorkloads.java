@@ -12,8 +12,16 @@ final class ClusterWorkloads {
 
   /** Creates an RF=3, minInsyncReplicas=2 stream of {@code partitions} through {@code api}. */
   static void createReplicated(HawserApi api, String stream, int partitions) {
+    createReplicated(api, stream, partitions, null);
+  }
+
+  /** The same, capturing NATS {@code subject} when it is not null. */
+  static void createReplicated(HawserApi api, String stream, int partitions, String subject) {
     JsonObject config = new JsonObject().put("name", stream).put("partitions", partitions)
         .put("replicationFactor", 3).put("minInsyncReplicas", 2).put("ackPolicy", "all");
+    if (subject != null) {
+      config.put("subject", subject);
+    }
     HawserApi.Response r = api.call(HttpMethod.POST, "/v1/streams", Buffer.buffer(config.encode()),
         Duration.ofSeconds(30));
     if (r.status() != 201 && r.status() != 200) {

@@ -20,15 +20,23 @@ final class HawserNats implements NatsSystem {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
 
   private final HawserApi api;
-  private final NodeProcess node;
+  private final List<NodeProcess> nodes;
+  private final int replicationFactor;
   private final NatsServerProcess bridgeServer;
   private final Duration requestTimeout;
   private final Connection admin;
   private String subject;
 
   HawserNats(HawserApi api, NodeProcess node, NatsServerProcess bridgeServer, Duration requestTimeout) {
+    this(api, List.of(node), 1, bridgeServer, requestTimeout);
+  }
+
+  /** A cluster whose nodes all bridge to {@code bridgeServer}; streams get {@code replicationFactor} replicas. */
+  HawserNats(HawserApi api, List<NodeProcess> nodes, int replicationFactor, NatsServerProcess bridgeServer,
+             Duration requestTimeout) {
     this.api = api;
-    this.node = node;
+    this.nodes = List.copyOf(nodes);
+    this.replicationFactor = replicationFactor;
     this.bridgeServer = bridgeServer;
     this.requestTimeout = requestTimeout;
     this.admin = NatsSystem.connect(bridgeServer.url(), "bench-hawser-admin");
@@ -46,19 +54,27 @@ final class HawserNats implements NatsSystem {
 
   @Override
   public String durability() {
-    return DURABILITY;
+    return replicationFactor == 1 ? DURABILITY
+        : "fsync on every in-sync replica before every ack (stream ackPolicy all, R" + replicationFactor + ")";
   }
 
   @Override
   public List<ResourceMonitor.Watched> serverProcesses() {
-    return List.of(new ResourceMonitor.Watched("hawser node", node.pid(), true),
-        new ResourceMonitor.Watched("bridge nats-server", bridgeServer.pid(), true));
+    List<ResourceMonitor.Watched> watched = new java.util.ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      watched.add(new ResourceMonitor.Watched("hawser node" + (nodes.size() == 1 ? "" : " " + (i + 1)),
+          nodes.get(i).pid(), true));
+    }
+    watched.add(new ResourceMonitor.Watched("bridge nats-server", bridgeServer.pid(), true));
+    return watched;
   }
 
   @Override
   public String deathNotice() {
-    if (!node.isAlive()) {
-      return "the Hawser node " + node.exitDescription() + "; log tail:\n" + node.logTail(20);
+    for (NodeProcess node : nodes) {
+      if (!node.isAlive()) {
+        return "the Hawser node " + node.exitDescription() + "; log tail:\n" + node.logTail(20);
+      }
     }
     if (!bridgeServer.isAlive()) {
       return "the bridge's nats-server " + bridgeServer.exitDescription() + "; log tail:\n" + bridgeServer.logTail(10);
@@ -78,7 +94,11 @@ final class HawserNats implements NatsSystem {
   @Override
   public void prepare(String runKey) {
     String s = "bench.b1." + runKey;
-    api.createFreshStream(stream(runKey), s);
+    if (replicationFactor == 1) {
+      api.createFreshStream(stream(runKey), s);
+    } else {
+      ClusterWorkloads.createReplicated(api, stream(runKey), 1, s);
+    }
     subject = s;
     long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
     String last = "no reply";

@@ -10,6 +10,7 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,7 +24,9 @@ final class JetStreamNats implements NatsSystem {
       "acks before fsync: nats-server 2.9 syncs its file store every 2 min by default (lazy); file storage, R1";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 
-  private final NatsServerProcess server;
+  private final List<NatsServerProcess> servers;
+  private final int replicas;
+  private final String url;
   private final JetStreamOptions jsOptions;
   private final Connection admin;
   private final JetStreamManagement jsm;
@@ -31,9 +34,16 @@ final class JetStreamNats implements NatsSystem {
   private String subject;
 
   JetStreamNats(NatsServerProcess server, Duration requestTimeout) {
-    this.server = server;
+    this(List.of(server), 1, requestTimeout);
+  }
+
+  /** A JetStream cluster: streams get {@code replicas} replicas; clients may connect to any server. */
+  JetStreamNats(List<NatsServerProcess> servers, int replicas, Duration requestTimeout) {
+    this.servers = List.copyOf(servers);
+    this.replicas = replicas;
+    this.url = String.join(",", servers.stream().map(NatsServerProcess::url).toList());
     this.jsOptions = JetStreamOptions.builder().requestTimeout(requestTimeout).build();
-    this.admin = NatsSystem.connect(server.url(), "bench-jetstream-admin");
+    this.admin = NatsSystem.connect(url, "bench-jetstream-admin");
     try {
       this.jsm = admin.jetStreamManagement(jsOptions);
     } catch (IOException e) {
@@ -62,8 +72,8 @@ final class JetStreamNats implements NatsSystem {
       }
     }
     NatsSystem.closeQuietly(admin);
-    throw new BenchException("JetStream at " + server.url() + " did not answer within " + READY_TIMEOUT.toSeconds()
-        + " s (last: " + last + "); log " + server.logFile() + ":\n" + server.logTail(10));
+    throw new BenchException("JetStream at " + url + " did not answer within " + READY_TIMEOUT.toSeconds()
+        + " s (last: " + last + "); log " + servers.get(0).logFile() + ":\n" + servers.get(0).logTail(10));
   }
 
   @Override
@@ -78,18 +88,27 @@ final class JetStreamNats implements NatsSystem {
 
   @Override
   public String durability() {
-    return DURABILITY;
+    return replicas == 1 ? DURABILITY : DURABILITY.replace(", R1", ", R" + replicas + " (acked once a majority has it)");
   }
 
   @Override
   public List<ResourceMonitor.Watched> serverProcesses() {
-    return List.of(new ResourceMonitor.Watched("jetstream nats-server", server.pid(), true));
+    List<ResourceMonitor.Watched> watched = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      watched.add(new ResourceMonitor.Watched("jetstream nats-server" + (servers.size() == 1 ? "" : " " + (i + 1)),
+          servers.get(i).pid(), true));
+    }
+    return watched;
   }
 
   @Override
   public String deathNotice() {
-    return server.isAlive() ? null
-        : "the JetStream nats-server " + server.exitDescription() + "; log tail:\n" + server.logTail(10);
+    for (NatsServerProcess server : servers) {
+      if (!server.isAlive()) {
+        return "the JetStream nats-server " + server.exitDescription() + "; log tail:\n" + server.logTail(10);
+      }
+    }
+    return null;
   }
 
   @Override
@@ -100,12 +119,25 @@ final class JetStreamNats implements NatsSystem {
         .name(name)
         .subjects(s)
         .storageType(StorageType.File)
-        .replicas(1)
+        .replicas(replicas)
         .build();
-    try {
-      jsm.addStream(config);
-    } catch (IOException | JetStreamApiException e) {
-      throw new BenchException("JetStream addStream " + name + ": " + NatsSystem.describe(e), e);
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        jsm.addStream(config);
+        break;
+      } catch (IOException | JetStreamApiException e) {
+        // A cluster answers "temporarily unavailable" until its meta leader is elected.
+        if (System.nanoTime() > deadline) {
+          throw new BenchException("JetStream addStream " + name + ": " + NatsSystem.describe(e), e);
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new BenchException("interrupted");
+        }
+      }
     }
     stream = name;
     subject = s;
@@ -122,7 +154,7 @@ final class JetStreamNats implements NatsSystem {
   public Publisher openPublisher(int index) {
     String st = stream;
     String s = subject;
-    Connection conn = NatsSystem.connect(server.url(), "bench-jetstream-" + (index < 0 ? "probe" : index));
+    Connection conn = NatsSystem.connect(url, "bench-jetstream-" + (index < 0 ? "probe" : index));
     JetStream js;
     try {
       js = conn.jetStream(jsOptions);

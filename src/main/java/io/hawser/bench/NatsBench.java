@@ -86,6 +86,11 @@ final class NatsBench {
     return nats;
   }
 
+  /** The nats-server binary, or null when the NATS workloads cannot run. */
+  Path binary() {
+    return skipped == null && setupFailure == null ? binary : null;
+  }
+
   String skipReason() {
     return skipped;
   }
@@ -197,7 +202,7 @@ final class NatsBench {
   }
 
   /** Warm-up, then K measured runs, each on Hawser then on JetStream; the first error ends the workload. */
-  private NatsResult compare(Spec spec, NatsSystem hawser, NatsSystem js, byte[] payload) {
+  NatsResult compare(Spec spec, NatsSystem hawser, NatsSystem js, byte[] payload) {
     Progress.say(spec.id() + ": " + spec.title() + " (Hawser, then JetStream, each run)");
     List<NatsDriver.NatsRun> hawserRuns = new ArrayList<>();
     List<NatsDriver.NatsRun> jsRuns = new ArrayList<>();

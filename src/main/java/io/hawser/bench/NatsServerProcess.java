@@ -94,6 +94,47 @@ final class NatsServerProcess {
     return start(binary, "jetstream", storeDir, logFile);
   }
 
+  /**
+   * A 3-server JetStream cluster on loopback (file storage, each server its own store under {@code storeParent}),
+   * from config files written there; returns once every server listens (the cluster then elects its meta leader).
+   */
+  static List<NatsServerProcess> startJetStreamCluster(Path binary, Path storeParent, Path logDir, String stamp) {
+    int[] ports;
+    try {
+      ports = NodeProcess.freeLoopbackPorts(6);
+    } catch (IOException e) {
+      throw new BenchException("cannot find free ports for the JetStream cluster: " + e.getMessage(), e);
+    }
+    StringBuilder routes = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      routes.append(i == 0 ? "" : ", ").append("\"nats-route://127.0.0.1:").append(ports[2 * i + 1]).append('"');
+    }
+    List<NatsServerProcess> servers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Path store = storeParent.resolve("js-" + (i + 1));
+        Files.createDirectories(store);
+        Path conf = storeParent.resolve("js-" + (i + 1) + ".conf");
+        Files.writeString(conf, "server_name: \"js-" + (i + 1) + "\"\n"
+            + "listen: \"127.0.0.1:" + ports[2 * i] + "\"\n"
+            + "jetstream { store_dir: \"" + store.toAbsolutePath() + "\" }\n"
+            + "cluster { name: \"bench-r3\", listen: \"127.0.0.1:" + ports[2 * i + 1] + "\", routes: [" + routes
+            + "] }\n", StandardCharsets.UTF_8);
+        Path log = logDir.resolve("nats-jetstream-r3-" + (i + 1) + "-" + stamp + ".log");
+        Process p = new ProcessBuilder(binary.toString(), "-c", conf.toAbsolutePath().toString())
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        servers.add(new NatsServerProcess(p, "jetstream-r3-" + (i + 1), ports[2 * i], store, log));
+      }
+      for (NatsServerProcess server : servers) {
+        server.awaitListening();
+      }
+      return servers;
+    } catch (IOException | BenchException e) {
+      servers.forEach(NatsServerProcess::stop);
+      throw e instanceof BenchException b ? b : new BenchException("cannot start the JetStream cluster: " + e, e);
+    }
+  }
+
   private static NatsServerProcess start(Path binary, String role, Path storeDir, Path logFile) {
     BenchException last = null;
     // A free port can be taken between our probe and the server's bind: try a few.
