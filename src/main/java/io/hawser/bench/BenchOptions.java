@@ -36,6 +36,7 @@ final class BenchOptions {
   final int batchInflight;
   final int clientThreads;
   final Duration runDuration; // cap on one measured publish run
+  final Duration clusterRunDuration;
   final Duration warmupDuration;
   final Duration timeLimit; // whole tool, enforced by a watchdog
   final Duration readyTimeout;
@@ -72,8 +73,12 @@ final class BenchOptions {
     batchInflight = (int) longOpt(given, "batch-inflight", 4, 1, 1_000);
     clientThreads = (int) longOpt(given, "client-threads", 2, 1, 64);
     runDuration = seconds(given, "duration", quick ? 4 : 10);
+    // The multi-node rows (RF 3, R3, mirror lag) measure 5 s runs: they start clusters of their own, and the whole
+    // default run must stay under 15 minutes.
+    clusterRunDuration = given.containsKey("duration") ? runDuration : Duration.ofSeconds(Math.min(5,
+        runDuration.toSeconds()));
     warmupDuration = seconds(given, "warmup", quick ? 1 : 2);
-    timeLimit = seconds(given, "time-limit", quick ? 170 : 870);
+    timeLimit = seconds(given, "time-limit", quick ? 170 : 880);
     readyTimeout = seconds(given, "ready-timeout", quick ? 40 : 60);
     requestTimeout = Duration.ofSeconds(10);
     loadTimeout = seconds(given, "load-timeout", quick ? 25 : 150);
@@ -177,7 +182,7 @@ final class BenchOptions {
         "  --client-threads N     client event loops (default 2)",
         "  --duration S           cap on one measured publish run (default 10, quick 4)",
         "  --warmup S             warm-up per publish workload (default 2, quick 1)",
-        "  --time-limit S         hard limit on the whole tool (default 870, quick 170)",
+        "  --time-limit S         hard limit on the whole tool (default 880, quick 170)",
         "  --ready-timeout S      wait for /health/ready (default 60, quick 40)",
         "  --load-timeout S       replay: loading the messages (default 150, quick 25)",
         "  --replay-timeout S     replay: one read of all messages (default 45, quick 15)");
@@ -197,6 +202,7 @@ final class BenchOptions {
     m.put("batchInflight", batchInflight);
     m.put("clientThreads", clientThreads);
     m.put("runDurationSec", runDuration.toSeconds());
+    m.put("clusterRunDurationSec", clusterRunDuration.toSeconds());
     m.put("warmupSec", warmupDuration.toSeconds());
     m.put("timeLimitSec", timeLimit.toSeconds());
     m.put("natsServer", natsServer == null ? null : natsServer.toString());

@@ -231,7 +231,7 @@ public final class Benchmark {
       hawser = new HawserNats(api, r3.nodes(), 3, bridge, options.requestTimeout);
       js = new JetStreamNats(jsCluster, 3, options.requestTimeout);
       NatsResult result = nats.compare(new NatsBench.Spec("nats-r3-1x100", "RF 3 / R3, 1 publisher x 100 in flight",
-          1, 100, options.natsInflightMaxMessages), hawser, js, payload);
+          1, 100, options.natsInflightMaxMessages), hawser, js, payload, options.clusterRunDuration);
       Progress.say("nats-r3-1x100: " + result.verdict() + (result.reason() == null
           ? String.format(java.util.Locale.ROOT, " - Hawser/JetStream %.2fx msg/s", result.rateRatio())
           : " - " + result.reason()));

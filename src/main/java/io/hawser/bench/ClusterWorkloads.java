@@ -65,7 +65,7 @@ final class ClusterWorkloads {
       createReplicated(api, stream, 1);
       try {
         return driver.run(PublishRequest.single(stream, payload), options.inflight, options.clientThreads,
-            options.inflightMaxMessages, warmUp ? options.warmupDuration : options.runDuration);
+            options.inflightMaxMessages, warmUp ? options.warmupDuration : options.clusterRunDuration);
       } finally {
         api.deleteStreamQuietly(stream);
       }

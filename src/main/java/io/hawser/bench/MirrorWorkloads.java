@@ -196,7 +196,7 @@ final class MirrorWorkloads {
       try {
         probe.start();
         RunResult load = hubDriver.run(PublishRequest.single(source, payload), options.inflight, options.clientThreads,
-            options.inflightMaxMessages, warmUp ? options.warmupDuration : options.runDuration);
+            options.inflightMaxMessages, warmUp ? options.warmupDuration : options.clusterRunDuration);
         loading.set(false);
         probe.join(30_000);
         String error = probeError[0] != null ? probeError[0] : load.firstError();

@@ -203,6 +203,11 @@ final class NatsBench {
 
   /** Warm-up, then K measured runs, each on Hawser then on JetStream; the first error ends the workload. */
   NatsResult compare(Spec spec, NatsSystem hawser, NatsSystem js, byte[] payload) {
+    return compare(spec, hawser, js, payload, options.runDuration);
+  }
+
+  /** The same with measured runs of {@code runDuration}. */
+  NatsResult compare(Spec spec, NatsSystem hawser, NatsSystem js, byte[] payload, Duration runDuration) {
     Progress.say(spec.id() + ": " + spec.title() + " (Hawser, then JetStream, each run)");
     List<NatsDriver.NatsRun> hawserRuns = new ArrayList<>();
     List<NatsDriver.NatsRun> jsRuns = new ArrayList<>();
@@ -222,7 +227,7 @@ final class NatsBench {
         try {
           system.prepare(runKey);
           run = NatsDriver.run(system, spec.publishers(), spec.window(), spec.maxMessages(),
-              warmUp ? options.warmupDuration : options.runDuration, options.requestTimeout, payload);
+              warmUp ? options.warmupDuration : runDuration, options.requestTimeout, payload);
         } catch (BenchException e) {
           failure = which + ": " + e.getMessage();
           break outer;
