@@ -137,7 +137,7 @@ public final class Benchmark {
       if (abortReason == null && options.url == null && options.workloads.contains("nats-r3") && nats != null
           && nats.binary() != null && natsReport != null) {
         stopAll();
-        NatsResult r3 = runNatsR3(vertx, payload, stamp);
+        NatsResult r3 = runNatsR3(vertx, payload, stamp, results);
         if (r3 != null) {
           natsReport.results().add(r3);
         }
@@ -212,7 +212,7 @@ public final class Benchmark {
    * RF 3 on both sides through the same jnats machinery: a 3-node Hawser cluster whose nodes all bridge to one
    * nats-server (streams RF 3, ackPolicy all) against a 3-server JetStream cluster (R3).
    */
-  private NatsResult runNatsR3(Vertx vertx, byte[] payload, String stamp) {
+  private NatsResult runNatsR3(Vertx vertx, byte[] payload, String stamp, List<WorkloadResult> results) {
     Path binary = nats.binary();
     NatsServerProcess bridge = null;
     List<NatsServerProcess> jsCluster = List.of();
@@ -222,19 +222,23 @@ public final class Benchmark {
     try {
       Progress.say("starting a 3-server JetStream cluster and a 3-node Hawser cluster bridged to NATS (R3)");
       bridge = NatsServerProcess.startPlain(binary, options.out.resolve("nats-bridge-r3-" + stamp + ".log"));
-      jsCluster = NatsServerProcess.startJetStreamCluster(binary,
-          Files.createTempDirectory(options.out, "jetstream-r3-"), options.out, stamp);
+      jsCluster = new ArrayList<>(NatsServerProcess.startJetStreamCluster(binary,
+          Files.createTempDirectory(options.out, "jetstream-r3-"), options.out, stamp));
       r3 = new ClusterNodes(options, vertx).withNodeArgs(List.of("--nats-url", bridge.url()));
       setCluster(r3);
       r3.start();
       HawserApi api = new HawserApi(vertx, r3.nodes().get(0).endpoint());
       hawser = new HawserNats(api, r3.nodes(), 3, bridge, options.requestTimeout);
       js = new JetStreamNats(jsCluster, 3, options.requestTimeout);
+      nats.warmUp(List.of(hawser, js), payload); // three cold JVMs need more than one short warm-up run
       NatsResult result = nats.compare(new NatsBench.Spec("nats-r3-1x100", "RF 3 / R3, 1 publisher x 100 in flight",
           1, 100, options.natsInflightMaxMessages), hawser, js, payload, options.clusterRunDuration);
       Progress.say("nats-r3-1x100: " + result.verdict() + (result.reason() == null
           ? String.format(java.util.Locale.ROOT, " - Hawser/JetStream %.2fx msg/s", result.rateRatio())
           : " - " + result.reason()));
+      js.close();
+      js = null;
+      results.add(runWorkload(new JetStreamFailover(jsCluster, binary, payload)));
       return result;
     } catch (IOException | BenchException e) {
       System.err.println("bench: the R3 NATS comparison could not run: " + e.getMessage());

@@ -174,7 +174,7 @@ final class NatsBench {
    * some 10k messages, which a sync warm-up at ~2k msg/s would not reach, so the first measured runs would include
    * C2 compiling. The client's jnats code gets warm the same way on both sides.
    */
-  private void warmUp(List<NatsSystem> systems, byte[] payload) {
+  void warmUp(List<NatsSystem> systems, byte[] payload) {
     for (NatsSystem system : systems) {
       for (int window : new int[] {100, 1000}) {
         String runKey = "warmup-" + window;

@@ -123,7 +123,9 @@ final class NatsServerProcess {
         Path log = logDir.resolve("nats-jetstream-r3-" + (i + 1) + "-" + stamp + ".log");
         Process p = new ProcessBuilder(binary.toString(), "-c", conf.toAbsolutePath().toString())
             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        servers.add(new NatsServerProcess(p, "jetstream-r3-" + (i + 1), ports[2 * i], store, log));
+        NatsServerProcess server = new NatsServerProcess(p, "jetstream-r3-" + (i + 1), ports[2 * i], store, log);
+        server.clusterConfig = conf;
+        servers.add(server);
       }
       for (NatsServerProcess server : servers) {
         server.awaitListening();
@@ -132,6 +134,41 @@ final class NatsServerProcess {
     } catch (IOException | BenchException e) {
       servers.forEach(NatsServerProcess::stop);
       throw e instanceof BenchException b ? b : new BenchException("cannot start the JetStream cluster: " + e, e);
+    }
+  }
+
+  /** The config file of a cluster member (null for a standalone server). */
+  private Path clusterConfig;
+
+  /**
+   * kill -9 of a cluster member, then the same member again: same config, port and store (the failover benchmark
+   * restores the cluster between rounds). This handle is done; the returned one owns the store.
+   */
+  synchronized NatsServerProcess killAndRestartMember(Path binary) {
+    if (clusterConfig == null) {
+      throw new IllegalStateException("not a cluster member");
+    }
+    kill();
+    stopped = true;
+    try {
+      Process p = new ProcessBuilder(binary.toString(), "-c", clusterConfig.toAbsolutePath().toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+      NatsServerProcess again = new NatsServerProcess(p, role, port, storeDir, logFile);
+      again.clusterConfig = clusterConfig;
+      again.awaitListening();
+      return again;
+    } catch (IOException e) {
+      throw new BenchException("cannot restart " + role + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** kill -9; the store stays (see {@link #stop()}). */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
