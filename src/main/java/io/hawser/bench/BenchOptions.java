@@ -77,7 +77,7 @@ final class BenchOptions {
     // started JVMs mostly measure their JIT warm-up.
     clusterRunDuration = runDuration;
     warmupDuration = seconds(given, "warmup", quick ? 1 : 2);
-    timeLimit = seconds(given, "time-limit", quick ? 170 : 880);
+    timeLimit = seconds(given, "time-limit", quick ? 170 : 1020);
     readyTimeout = seconds(given, "ready-timeout", quick ? 40 : 60);
     requestTimeout = Duration.ofSeconds(10);
     loadTimeout = seconds(given, "load-timeout", quick ? 25 : 150);
@@ -181,7 +181,7 @@ final class BenchOptions {
         "  --client-threads N     client event loops (default 2)",
         "  --duration S           cap on one measured publish run (default 10, quick 4)",
         "  --warmup S             warm-up per publish workload (default 2, quick 1)",
-        "  --time-limit S         hard limit on the whole tool (default 880, quick 170)",
+        "  --time-limit S         hard limit on the whole tool (default 1020, quick 170)",
         "  --ready-timeout S      wait for /health/ready (default 60, quick 40)",
         "  --load-timeout S       replay: loading the messages (default 150, quick 25)",
         "  --replay-timeout S     replay: one read of all messages (default 45, quick 15)");
