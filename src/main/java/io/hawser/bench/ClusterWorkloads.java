@@ -114,7 +114,7 @@ final class ClusterWorkloads {
         // A warm-up only checks the set-up; a round where the publishing node leads cannot measure forwarding.
         long t = System.nanoTime();
         publish(stream);
-        RunResult r = sample(1, System.nanoTime() - t);
+        RunResult r = RunResult.oneSample(1, System.nanoTime() - t);
         viaApi.deleteStreamQuietly(stream);
         return leader.equals(via) && !warmUp ? run(index + 100, false) : r;
       }
@@ -129,16 +129,10 @@ final class ClusterWorkloads {
           long took = System.nanoTime() - killed;
           cluster.killAndReplace(leader);
           viaApi.deleteStreamQuietly(stream);
-          return sample(1, took);
+          return RunResult.oneSample(1, took);
         }
       }
       throw new BenchException("no successful ack=all publish within 30 s of killing leader " + leader);
-    }
-
-    private static RunResult sample(long messages, long nanos) {
-      LatencyRecorder one = new LatencyRecorder(1);
-      one.record(nanos);
-      return new RunResult(messages, 0, 0, nanos / 1e9, one.summary(), null, 0);
     }
 
     private boolean publish(String stream) {

@@ -93,7 +93,7 @@ final class JetStreamFailover implements Workload {
       }
       if (warmUp) {
         jsm.deleteStream(stream);
-        return sample(1_000_000);
+        return RunResult.oneSample(1, 1_000_000);
       }
       int victim = -1;
       for (int i = 0; i < servers.size(); i++) {
@@ -126,18 +126,12 @@ final class JetStreamFailover implements Workload {
       } catch (IOException | JetStreamApiException e) {
         System.err.println("bench: warning: could not delete JetStream stream " + stream + ": " + e.getMessage());
       }
-      return sample(took);
+      return RunResult.oneSample(1, took);
     } catch (IOException | JetStreamApiException e) {
       throw new BenchException("JetStream failover round: " + NatsSystem.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BenchException("interrupted");
     }
-  }
-
-  private static RunResult sample(long nanos) {
-    LatencyRecorder one = new LatencyRecorder(1);
-    one.record(nanos);
-    return new RunResult(1, 0, 0, nanos / 1e9, one.summary(), null, 0);
   }
 }

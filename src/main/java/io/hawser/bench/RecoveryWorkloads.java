@@ -35,12 +35,6 @@ final class RecoveryWorkloads {
     return Math.min(options.messages, 1_000_000);
   }
 
-  private static RunResult sample(long messages, long nanos) {
-    LatencyRecorder one = new LatencyRecorder(1);
-    one.record(nanos);
-    return new RunResult(messages, 0, 0, nanos / 1e9, one.summary(), null, 0);
-  }
-
   /** Hawser: a node holding the backlog is killed and restarted. */
   static final class Hawser implements Workload {
     private static final String STREAM = "bench-recovery";
@@ -98,7 +92,7 @@ final class RecoveryWorkloads {
         HawserApi.Response r = api.call(HttpMethod.GET, "/v1/streams/" + STREAM + "/partitions/0/messages?limit=1"
             + "&offset=" + last, null, Duration.ofSeconds(10));
         if (r.status() == 200 && !new JsonObject(r.body()).getJsonArray("messages").isEmpty()) {
-          return sample(last + 1, System.nanoTime() - started);
+          return RunResult.oneSample(last + 1, System.nanoTime() - started);
         }
         if (System.nanoTime() - started > RECOVERY_TIMEOUT.toNanos()) {
           throw new BenchException("offset " + last + " not readable within " + RECOVERY_TIMEOUT.toSeconds()
@@ -212,7 +206,7 @@ final class RecoveryWorkloads {
         while (true) {
           try {
             if (jsm.getStreamInfo(STREAM).getStreamState().getMsgCount() == backlog(options)) {
-              return sample(backlog(options), System.nanoTime() - started);
+              return RunResult.oneSample(backlog(options), System.nanoTime() - started);
             }
           } catch (IOException | JetStreamApiException notYet) {
             // the store is still being recovered

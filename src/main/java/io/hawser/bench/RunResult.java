@@ -8,6 +8,13 @@ package io.hawser.bench;
 record RunResult(long messages, long failed, long anomalies, double seconds, LatencyRecorder.LatencySummary latency,
     String firstError, long base) {
 
+  /** A run measured as one duration (failover, recovery): {@code nanos} is both its time and its one latency. */
+  static RunResult oneSample(long messages, long nanos) {
+    LatencyRecorder one = new LatencyRecorder(1);
+    one.record(nanos);
+    return new RunResult(messages, 0, 0, nanos / 1e9, one.summary(), null, 0);
+  }
+
   boolean ok() {
     return failed == 0 && anomalies == 0 && firstError == null;
   }
