@@ -14,6 +14,9 @@ import java.util.concurrent.TimeUnit;
 public final class Main {
     /** Hazelcast logs every step of joining at INFO; warnings are what an operator needs. Held: JUL loggers are weak. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
+    /** Except membership: member lists, mastership claims and split-brain merges explain every failover. */
+    private static final java.util.logging.Logger MEMBERSHIP_LOG =
+            java.util.logging.Logger.getLogger("com.hazelcast.internal.cluster");
 
     private Main() {
     }
@@ -34,6 +37,7 @@ public final class Main {
             return;
         }
         HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
+        MEMBERSHIP_LOG.setLevel(java.util.logging.Level.INFO);
         NodeConfig config;
         try {
             config = ConfigLoader.load(args, System.getenv(), Path.of(ConfigLoader.DEFAULT_CONFIG_FILE));

@@ -112,13 +112,15 @@ public final class Benchmark {
 
       PublishDriver driver = new PublishDriver(vertx, endpoint, options.requestTimeout);
       byte[] payload = payload(options.size);
-      for (Workload w : workloads(api, driver, new ReplayReader(vertx, endpoint), payload, fsync)) {
+      ReplayReader reader = new ReplayReader(vertx, endpoint);
+      for (Workload w : workloads(api, driver, reader, payload, fsync)) {
         if (node != null && !node.isAlive()) {
           abortReason = "the node " + node.exitDescription() + " before workload " + w.id() + "; log tail:\n"
               + node.logTail(20);
           break;
         }
-        WorkloadResult result = runWorkload(w);
+        WorkloadResult result = runWorkload(w, node == null ? List.of()
+            : List.of(new ResourceMonitor.Watched("hawser node", node.pid(), true)));
         results.add(result);
         Progress.say(w.id() + ": " + result.verdict() + (result.reason() == null ? "" : " - " + result.reason()));
       }
@@ -126,7 +128,7 @@ public final class Benchmark {
         abortReason = "the node " + node.exitDescription() + " during the benchmark; log tail:\n" + node.logTail(20);
       }
       if (abortReason == null && nats != null) {
-        natsReport = nats.run(node, api, payload);
+        natsReport = nats.run(node, api, reader, payload);
       }
       api.close();
       if (abortReason == null && options.url == null && (options.workloads.contains("rf3-inflight")
@@ -283,18 +285,32 @@ public final class Benchmark {
 
   /** Warm-up, then K measured runs; any exception makes the workload FAILED and the others still run. */
   private WorkloadResult runWorkload(Workload w) {
-    List<RunResult> runs = new ArrayList<>();
+    return runWorkload(w, List.of());
+  }
+
+  /**
+   * The same, recording the CPU time and peak RSS of {@code servers} (and of this JVM, the client) during each
+   * measured run.
+   */
+  private WorkloadResult runWorkload(Workload w, List<ResourceMonitor.Watched> servers) {
+    List<NatsDriver.NatsRun> runs = new ArrayList<>();
+    List<RunResult> results = new ArrayList<>();
     try {
       Progress.say(w.id() + ": " + w.title());
       w.prepare();
       RunResult warm = w.run(0, true);
       Progress.say(String.format("%s: warm-up %,d msgs, %s msg/s", w.id(), warm.messages(), ResultTable.compact(warm.rate())));
       if (!warm.ok()) {
-        return WorkloadResult.failed(w, runs, "warm-up: " + warm.problem());
+        return WorkloadResult.failed(w, results, "warm-up: " + warm.problem());
       }
+      List<ResourceMonitor.Watched> watched = new ArrayList<>(servers);
+      watched.add(new ResourceMonitor.Watched("client (bench JVM)", ProcessHandle.current().pid(), false));
       for (int i = 1; i <= options.runs; i++) {
+        ResourceMonitor monitor = ResourceMonitor.start(watched);
         RunResult r = w.run(i, false);
-        runs.add(r);
+        ResourceMonitor.Result usage = monitor.finish();
+        runs.add(new NatsDriver.NatsRun(r, usage.usage(), usage.otherCores()));
+        results.add(r);
         Progress.say(String.format("%s: run %d/%d %,d msgs in %.2f s = %s msg/s, p99 %s ms%s", w.id(), i, options.runs,
             r.messages(), r.seconds(), ResultTable.compact(r.rate()),
             r.latency().present() ? String.format("%.3f", r.latency().p99Ms()) : "-",
@@ -303,11 +319,11 @@ public final class Benchmark {
           break; // the workload is FAILED; more runs would add nothing
         }
       }
-      return WorkloadResult.of(w, runs);
+      return WorkloadResult.measured(w, runs);
     } catch (BenchException e) {
-      return WorkloadResult.failed(w, runs, e.getMessage());
+      return WorkloadResult.failed(w, results, e.getMessage());
     } catch (RuntimeException e) {
-      return WorkloadResult.failed(w, runs, Await.describe(e));
+      return WorkloadResult.failed(w, results, Await.describe(e));
     } finally {
       try {
         w.cleanup();
@@ -337,6 +353,9 @@ public final class Benchmark {
               Target.rateAtLeast(200_000, "JetStream 2.9 R1 async window 1000 ~81k msg/s, lazy fsync", 81_000)));
           break;
         case "replay":
+          if (nats != null && nats.binary() != null) {
+            break; // read side by side with JetStream by NatsBench
+          }
           all.add(new ReplayWorkload(options, api, driver, reader, payload,
               Target.rateAtLeast(300_000, "JetStream 2.9 ordered replay ~180k msg/s", 180_000)));
           break;

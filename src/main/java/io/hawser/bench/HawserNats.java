@@ -26,6 +26,7 @@ final class HawserNats implements NatsSystem {
   private final Duration requestTimeout;
   private final Connection admin;
   private String subject;
+  private String streamName;
 
   HawserNats(HawserApi api, NodeProcess node, NatsServerProcess bridgeServer, Duration requestTimeout) {
     this(api, List.of(node), 1, bridgeServer, requestTimeout);
@@ -100,6 +101,7 @@ final class HawserNats implements NatsSystem {
       ClusterWorkloads.createReplicated(api, stream(runKey), 1, s);
     }
     subject = s;
+    streamName = stream(runKey);
     long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
     String last = "no reply";
     while (System.nanoTime() < deadline) {
@@ -122,6 +124,11 @@ final class HawserNats implements NatsSystem {
     }
     throw new BenchException("no request on " + s + " was acked by the Hawser bridge within " + PROBE_TIMEOUT.toSeconds()
         + " s of creating stream " + stream(runKey) + " (last: " + last + ")");
+  }
+
+  /** The stream of the last {@link #prepare}; its probe message has offset 0. */
+  String streamName() {
+    return streamName;
   }
 
   @Override

@@ -1,10 +1,13 @@
 package io.hawser.bench;
 
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -12,6 +15,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * NATS JetStream as the reference: each run gets a fresh stream {@code b1-<run>} (file storage, R1, subject
@@ -199,6 +204,66 @@ final class JetStreamNats implements NatsSystem {
         NatsSystem.closeQuietly(conn);
       }
     };
+  }
+
+  /**
+   * Reads the first {@code count} messages of the last prepared stream from its start with an ordered push consumer
+   * (JetStream's own way to replay a stream in order, with flow control), checking that stream sequences come
+   * contiguous from 1. The clock runs from the subscribe call to the {@code count}-th message, as on the Hawser side.
+   */
+  RunResult replay(long count, Duration timeout) {
+    Connection conn = NatsSystem.connect(url, "bench-jetstream-replay");
+    OrderedRead read = new OrderedRead(count);
+    try {
+      JetStream js = conn.jetStream(jsOptions);
+      Dispatcher dispatcher = conn.createDispatcher();
+      long start = System.nanoTime();
+      js.subscribe(subject, dispatcher, read::onMessage, false, PushSubscribeOptions.builder().ordered(true).build());
+      boolean complete = read.done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      long nanos = (complete ? read.lastNanos : System.nanoTime()) - start;
+      String error = complete ? null : "replay timed out after " + timeout.toSeconds() + " s with " + read.received
+          + " of " + count + " messages";
+      return new RunResult(read.received, 0, read.violations, nanos / 1e9, LatencyRecorder.LatencySummary.NONE,
+          error != null ? error : read.firstViolation, 1);
+    } catch (IOException | JetStreamApiException e) {
+      throw new BenchException("JetStream ordered consumer on " + subject + ": " + NatsSystem.describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted");
+    } finally {
+      NatsSystem.closeQuietly(conn);
+    }
+  }
+
+  /** One ordered read; its handler runs on the dispatcher's single thread only. */
+  private static final class OrderedRead {
+    final CountDownLatch done = new CountDownLatch(1);
+    final long count;
+    long expected = 1;
+    volatile long received;
+    long violations;
+    volatile String firstViolation;
+    volatile long lastNanos;
+
+    OrderedRead(long count) {
+      this.count = count;
+    }
+
+    void onMessage(Message msg) {
+      if (received >= count) {
+        return;
+      }
+      long seq = msg.metaData().streamSequence();
+      if (seq != expected && violations++ == 0) {
+        firstViolation = "stream sequence " + seq + " where " + expected + " was expected";
+      }
+      expected = seq + 1;
+      received++;
+      if (received == count) {
+        lastNanos = System.nanoTime();
+        done.countDown();
+      }
+    }
   }
 
   private static String check(PublishAck pa, String stream) {

@@ -62,7 +62,8 @@ final class NatsBench {
     if (!options.anyNatsWorkload()) {
       return null;
     }
-    List<String> ids = options.workloads.stream().filter(BenchOptions.NATS_WORKLOADS::contains).toList();
+    List<String> ids = options.workloads.stream()
+        .filter(id -> BenchOptions.NATS_WORKLOADS.contains(id) || id.equals(ReplayComparison.ID)).toList();
     if (options.url != null) {
       return new NatsBench(options, stamp, null, null, "skipped " + String.join(", ", ids)
           + ": they need a node this tool starts (with --nats-url), not one given by --url");
@@ -117,7 +118,7 @@ final class NatsBench {
   }
 
   /** Runs every NATS workload; never throws for a workload's failure (it becomes FAILED in the report). */
-  NatsReport run(NodeProcess node, HawserApi api, byte[] payload) {
+  NatsReport run(NodeProcess node, HawserApi api, ReplayReader reader, byte[] payload) {
     if (skipped != null) {
       Progress.say("NATS workloads " + skipped);
       return report(skipped, false, List.of(), null);
@@ -144,8 +145,12 @@ final class NatsBench {
         }
         NatsResult r = compare(spec, hawser, js, payload);
         results.add(r);
-        Progress.say(spec.id() + ": " + r.verdict() + (r.reason() == null
-            ? String.format(Locale.ROOT, " - Hawser/JetStream %.2fx msg/s", r.rateRatio()) : " - " + r.reason()));
+        say(r);
+      }
+      if (abort == null && options.workloads.contains(ReplayComparison.ID)) {
+        NatsResult r = new ReplayComparison(options, hawser, reader, js).run(payload);
+        results.add(r);
+        say(r);
       }
     } catch (IOException e) {
       abort = "cannot create the JetStream store dir under " + options.out + ": " + e.getMessage();
@@ -194,6 +199,11 @@ final class NatsBench {
         }
       }
     }
+  }
+
+  private static void say(NatsResult r) {
+    Progress.say(r.id() + ": " + r.verdict() + (r.reason() == null
+        ? String.format(Locale.ROOT, " - Hawser/JetStream %.2fx msg/s", r.rateRatio()) : " - " + r.reason()));
   }
 
   private static String deathNotice(NatsSystem a, NatsSystem b) {

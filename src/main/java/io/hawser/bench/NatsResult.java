@@ -6,28 +6,39 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One NATS workload measured on both systems in the same run: each side's median over its measured runs (with
- * min/max and the processes' CPU and memory), the Hawser/JetStream ratios, and the verdict against the target
- * "Hawser msg/s >= {@value #TARGET_RATIO}x JetStream msg/s". A failed run on either side makes it FAILED: a ratio
- * against a broken run is not a result.
+ * One workload measured on both systems in the same run: each side's median over its measured runs (with min/max
+ * and the processes' CPU and memory), the Hawser/JetStream ratios, and the verdict against the target "Hawser msg/s
+ * >= targetRatio x JetStream msg/s" ({@value #TARGET_RATIO} for publishing, {@value #REPLAY_TARGET_RATIO} for
+ * replay). A failed run on either side makes it FAILED: a ratio against a broken run is not a result.
  */
-record NatsResult(String id, String title, int publishers, int window, Side hawser, Side jetstream,
-    WorkloadResult.Verdict verdict, String reason) {
+record NatsResult(String id, String title, int publishers, int window, double targetRatio, Side hawser,
+    Side jetstream, WorkloadResult.Verdict verdict, String reason) {
 
   static final double TARGET_RATIO = 1.0;
-  static final String TARGET_LABEL = ">= 1.0x JetStream";
+  static final double REPLAY_TARGET_RATIO = 1.5;
 
   static NatsResult of(String id, String title, int publishers, int window, Side hawser, Side jetstream,
       String failure) {
+    return of(id, title, publishers, window, TARGET_RATIO, hawser, jetstream, failure);
+  }
+
+  static NatsResult of(String id, String title, int publishers, int window, double targetRatio, Side hawser,
+      Side jetstream, String failure) {
     if (failure == null && (hawser.runs().isEmpty() || jetstream.runs().isEmpty())) {
       failure = "no measured run";
     }
-    if (failure != null) {
-      return new NatsResult(id, title, publishers, window, hawser, jetstream, WorkloadResult.Verdict.FAILED, failure);
-    }
-    NatsResult ok = new NatsResult(id, title, publishers, window, hawser, jetstream, WorkloadResult.Verdict.PASS, null);
-    return ok.rateRatio() >= TARGET_RATIO ? ok
-        : new NatsResult(id, title, publishers, window, hawser, jetstream, WorkloadResult.Verdict.MISS, null);
+    WorkloadResult.Verdict verdict = failure != null ? WorkloadResult.Verdict.FAILED
+        : hawser.medianRate() / jetstream.medianRate() >= targetRatio ? WorkloadResult.Verdict.PASS
+        : WorkloadResult.Verdict.MISS;
+    return new NatsResult(id, title, publishers, window, targetRatio, hawser, jetstream, verdict, failure);
+  }
+
+  static String targetLabel(double ratio) {
+    return String.format(java.util.Locale.ROOT, ">= %.1fx JetStream", ratio);
+  }
+
+  String targetLabel() {
+    return targetLabel(targetRatio);
   }
 
   /** Hawser msg/s over JetStream msg/s (medians): higher is better; the target is >= 1.0. */

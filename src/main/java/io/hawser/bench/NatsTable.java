@@ -28,20 +28,22 @@ final class NatsTable {
         .append(" for both (requestWithTimeout vs publishAsync/publish), one connection and thread per publisher; ")
         .append(options.runs).append(" measured run(s) after a warm-up, each on Hawser then JetStream;\n")
         .append("  msg/s, p50/p99 and CPU are medians over runs; ratio = Hawser / JetStream (msg/s: higher is better; ")
-        .append("latency and CPU: lower is better); target: Hawser msg/s ").append(NatsResult.TARGET_LABEL).append("\n\n");
+        .append("latency and CPU: lower is better); target: Hawser msg/s ").append(NatsResult.targetLabel(NatsResult.TARGET_RATIO))
+        .append(" (replay: ").append(NatsResult.targetLabel(NatsResult.REPLAY_TARGET_RATIO)).append(")\n\n");
 
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
     for (NatsResult r : n.results()) {
       boolean failed = r.verdict() == WorkloadResult.Verdict.FAILED;
-      rows.add(sideRow(r.id() + " (" + r.title() + ")", r.hawser(), "fsync before ack"));
-      rows.add(sideRow("", r.jetstream(), "lazy (2-min sync)"));
+      boolean replay = r.publishers() == 0;
+      rows.add(sideRow(r.id() + " (" + r.title() + ")", r.hawser(), replay ? "-" : "fsync before ack"));
+      rows.add(sideRow("", r.jetstream(), replay ? "-" : "lazy (2-min sync)"));
       rows.add(new String[] {"", "Hawser/JetStream", "", "",
           failed ? "-" : ratio(r.rateRatio()), "",
           failed ? "-" : ratio(r.p50Ratio()), failed ? "-" : ratio(r.p99Ratio()), "",
           failed ? "-" : ratio(r.hawser().serverCpuMicrosPerMessage() / r.jetstream().serverCpuMicrosPerMessage()),
           failed ? "-" : ratio(r.hawser().clientCpuMicrosPerMessage() / r.jetstream().clientCpuMicrosPerMessage()),
-          "", NatsResult.TARGET_LABEL, r.verdict().name()});
+          "", r.targetLabel(), r.verdict().name()});
     }
     if (n.results().isEmpty()) {
       sb.append("  (no NATS workload ran)\n");
@@ -111,8 +113,9 @@ final class NatsTable {
           .put("title", r.title())
           .put("publishers", r.publishers())
           .put("inflightPerPublisher", r.window() <= 0 ? null : r.window())
-          .put("mode", r.window() <= 0 ? "sync" : "async window")
+          .put("mode", r.publishers() == 0 ? "replay" : r.window() <= 0 ? "sync" : "async window")
           .put("result", r.verdict().name())
+          .put("target", new JsonObject().put("label", r.targetLabel()).put("threshold", r.targetRatio()))
           .put("reason", r.reason())
           .put("ratio", failed ? null : new JsonObject()
               .put("msgPerSec", ResultTable.num(r.rateRatio()))
@@ -132,7 +135,7 @@ final class NatsTable {
         .put("bridgeServer", n.bridge())
         .put("jetstreamServer", n.jetstream())
         .put("durability", new JsonObject().put("hawser", n.hawserDurability()).put("jetstream", n.jetstreamDurability()))
-        .put("target", new JsonObject().put("label", NatsResult.TARGET_LABEL)
+        .put("target", new JsonObject().put("label", NatsResult.targetLabel(NatsResult.TARGET_RATIO))
             .put("metric", "hawser msgPerSec median / jetstream msgPerSec median")
             .put("threshold", NatsResult.TARGET_RATIO))
         .put("aborted", n.abortReason())
@@ -162,13 +165,7 @@ final class NatsTable {
           .put("processes", processes)
           .put("otherProcessesCores", ResultTable.num(run.otherCores())));
     }
-    JsonArray processes = new JsonArray();
-    for (NatsResult.RoleUsage u : s.usage()) {
-      processes.add(new JsonObject().put("role", u.role()).put("pid", u.pid()).put("server", u.server())
-          .put("cpuMicrosPerMsg", ResultTable.num(u.cpuMicrosPerMessage()))
-          .put("coresBusy", ResultTable.num(u.cores()))
-          .put("peakRssBytes", u.peakRssBytes() < 0 ? null : u.peakRssBytes()));
-    }
+    JsonArray processes = processes(s.usage());
     long rss = s.serverPeakRssBytes();
     return new JsonObject()
         .put("system", s.system())
@@ -184,6 +181,18 @@ final class NatsTable {
         .put("processes", processes)
         .put("otherProcessesCores", ResultTable.num(s.otherCores()))
         .put("runs", runs);
+  }
+
+  /** Each watched process over the measured runs: median CPU per message and cores busy, worst peak RSS. */
+  static JsonArray processes(List<NatsResult.RoleUsage> usage) {
+    JsonArray processes = new JsonArray();
+    for (NatsResult.RoleUsage u : usage) {
+      processes.add(new JsonObject().put("role", u.role()).put("pid", u.pid()).put("server", u.server())
+          .put("cpuMicrosPerMsg", ResultTable.num(u.cpuMicrosPerMessage()))
+          .put("coresBusy", ResultTable.num(u.cores()))
+          .put("peakRssBytes", u.peakRssBytes() < 0 ? null : u.peakRssBytes()));
+    }
+    return processes;
   }
 
   private static String ratio(double v) {

@@ -9,7 +9,7 @@ import java.util.Locale;
 /** Renders a {@link Report}: an aligned text table for people and the same facts as JSON for tools. */
 final class ResultTable {
   private static final String[] HEADER = {"workload", "messages", "msg/s", "min-max msg/s", "p50 ms", "p99 ms",
-      "max ms", "target", "result"};
+      "max ms", "server CPU us/msg", "server RSS MiB", "target", "result"};
 
   private ResultTable() {}
 
@@ -49,11 +49,14 @@ final class ResultTable {
           failed ? "-" : grouped(Math.round(w.medianRate())),
           failed ? "-" : compact(w.minRate()) + "-" + compact(w.maxRate()),
           ms(w.p50Ms()), ms(w.p99Ms()), ms(w.maxMs()),
+          failed || Double.isNaN(w.serverCpuMicrosPerMessage()) ? "-"
+              : String.format(Locale.ROOT, "%.1f", w.serverCpuMicrosPerMessage()),
+          failed || w.serverPeakRssBytes() < 0 ? "-" : mib(w.serverPeakRssBytes()),
           w.target().label(),
           w.verdict().name()});
     }
     if (!r.results().isEmpty()) {
-      appendAligned(sb, rows, i -> i > 0 && i < 7);
+      appendAligned(sb, rows, i -> i > 0 && i < 9);
     }
 
     for (WorkloadResult w : r.results()) {
@@ -127,6 +130,9 @@ final class ResultTable {
           .put("target", new JsonObject().put("label", t.label()).put("metric", t.metric().name())
               .put("threshold", num(t.threshold())))
           .put("anchor", new JsonObject().put("description", t.anchor()).put("msgPerSec", num(t.anchorRate())))
+          .put("serverCpuMicrosPerMsg", num(w.serverCpuMicrosPerMessage()))
+          .put("serverPeakRssBytes", w.serverPeakRssBytes() < 0 ? null : w.serverPeakRssBytes())
+          .put("processes", NatsTable.processes(w.usage()))
           .put("runs", runs));
     }
     return new JsonObject()
@@ -180,6 +186,10 @@ final class ResultTable {
   private static String pad(String s, int width, boolean right) {
     String fill = " ".repeat(width - s.length());
     return right ? fill + s : s + fill;
+  }
+
+  static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.0f", bytes / (1024.0 * 1024));
   }
 
   static String ms(double v) {

@@ -126,6 +126,10 @@ public final class ClusterMembership {
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
         hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        // Survivors of a frozen master can split from each other (a mastership claim that races the other
+        // survivor's own suspicion). Each half then lacks a CP majority, so heal such a split within seconds, not
+        // the default 2 minutes; CP member identities survive the merge, so Raft elects again right after it.
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         // Leaving waits for Hazelcast's own data to migrate; bound it (the default is 600 s, and a CP group that
         // already lost members can never finish). Hawser's data is in its partition logs, not in Hazelcast.
         hz.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
