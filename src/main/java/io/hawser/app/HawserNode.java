@@ -20,6 +20,7 @@ import io.hawser.delivery.SubscriberRegistry;
 import io.hawser.mirror.MirrorVerticle;
 import io.hawser.mirror.UpstreamPolicy;
 import io.hawser.nats.NatsBridgeVerticle;
+import io.hawser.storage.DiskSpace;
 import io.hawser.storage.StorageVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -40,7 +41,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** A running Hawser node: Vert.x plus its verticles over one data directory. */
 public final class HawserNode {
@@ -123,18 +123,19 @@ public final class HawserNode {
         HawserMetrics hawserMetrics = new HawserMetrics(metrics.registry());
         SubscriberRegistry subscribers = new SubscriberRegistry();
         vertx.setPeriodic(1_000, id -> hawserMetrics.subscribers(subscribers.snapshot()));
-        // Room to roll at least two segments; watched off the event loop (statfs) every 5 s.
+        // Room to roll at least two segments. Storage measures the disk every 250 ms (statfs, off the event loop).
         long minFreeBytes = Math.max(64L << 20, 2 * config.segmentBytes());
-        AtomicLong freeBytes = new AtomicLong(Long.MAX_VALUE);
-        Runnable watchDisk = () -> vertx.executeBlocking(() -> {
-            java.nio.file.FileStore store = java.nio.file.Files.getFileStore(config.dataDir());
-            freeBytes.set(store.getUsableSpace());
-            hawserMetrics.disk(store.getUsableSpace(), store.getTotalSpace());
+        DiskSpace disk = new DiskSpace(config.dataDir());
+        vertx.executeBlocking(() -> {
+            disk.refresh();
             return null;
         }, false);
-        watchDisk.run();
-        vertx.setPeriodic(5_000, id -> watchDisk.run());
-        health.register("diskSpace", false, () -> freeBytes.get() >= minFreeBytes);
+        vertx.setPeriodic(1_000, id -> {
+            if (disk.totalBytes() >= 0) {
+                hawserMetrics.disk(disk.freeBytes(), disk.totalBytes());
+            }
+        });
+        health.register("diskSpace", false, () -> disk.freeBytes() >= minFreeBytes);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         return vertx.executeBlocking(() -> {
                     metadata = ClusterMetadata.start(membership, catalog, this::metadataChanged,
@@ -147,7 +148,7 @@ public final class HawserNode {
                 .compose(v -> deploy(new StorageVerticle(config, catalog, clock, MapDbPartitionLog::open,
                         hawserMetrics, leases,
                         (stream, partition, epoch, isr) -> metadata.writeIsr(stream, partition, epoch, isr),
-                        node -> membership.liveNodeIds().contains(node))))
+                        node -> membership.liveNodeIds().contains(node), disk)))
                 .compose(v -> deploy(new IngestVerticle(catalog)))
                 .compose(v -> vertx.executeBlocking(() -> {
                     elector = new LeaderElector(membership, metadata, catalog, vertx, leases, LEASE_MS);

@@ -49,6 +49,16 @@ final class JetStreamFailover implements Workload {
     return Target.p99AtMost(2_000, "the same on JetStream, for Hawser's failover row", 0);
   }
 
+  private String survivors(int victim) {
+    List<String> urls = new java.util.ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      if (i != victim) {
+        urls.add(servers.get(i).url());
+      }
+    }
+    return String.join(",", urls);
+  }
+
   @Override
   public RunResult run(int index, boolean warmUp) {
     String stream = "failover-" + index;
@@ -108,15 +118,30 @@ final class JetStreamFailover implements Workload {
       servers.get(victim).kill();
       long deadline = killed + 30_000_000_000L;
       long took = -1;
+      Connection retry = null;
+      JetStream publisher = js;
       while (System.nanoTime() < deadline) {
         try {
-          js.publish(subject, payload);
+          publisher.publish(subject, payload);
           took = System.nanoTime() - killed;
           break;
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-          ClusterNodes.pause(Duration.ofMillis(5));
+          // jnats 2.24.1 can leave a reconnected connection's writer stuck (nats-io/nats.java#1522), so every
+          // further attempt goes out on a fresh connection to the surviving servers, as a careful client would.
+          NatsSystem.closeQuietly(retry);
+          retry = null;
+          try {
+            retry = Nats.connect(new Options.Builder().server(survivors(victim))
+                .connectionName("bench-jetstream-failover-retry").noReconnect()
+                .connectionTimeout(Duration.ofSeconds(1)).build());
+            publisher = retry.jetStream(io.nats.client.JetStreamOptions.builder().requestTimeout(ATTEMPT_TIMEOUT)
+                .build());
+          } catch (IOException connectFailed) {
+            ClusterNodes.pause(Duration.ofMillis(5));
+          }
         }
       }
+      NatsSystem.closeQuietly(retry);
       servers.set(victim, servers.get(victim).killAndRestartMember(binary));
       if (took < 0) {
         throw new BenchException("no JetStream publish was acked within 30 s of killing " + leader);

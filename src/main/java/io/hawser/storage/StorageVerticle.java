@@ -77,8 +77,8 @@ public final class StorageVerticle extends AbstractVerticle {
     private volatile boolean stopping;
     /** Failed leaders already handed to the elector; touched only by the 250 ms check (one at a time). */
     private final Set<PartitionLeader> reportedFailures = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Usable bytes on the data directory's file system, refreshed every 250 ms. */
-    private volatile long freeBytes = Long.MAX_VALUE;
+    /** The data directory's file system, measured again every 250 ms. */
+    private final DiskSpace disk;
 
     /** Records a partition leader's ISR in the cluster metadata (false: the leader's epoch is over). Blocking. */
     @FunctionalInterface
@@ -90,11 +90,13 @@ public final class StorageVerticle extends AbstractVerticle {
      * @param logOpener opens (creating when missing) the log in a directory: the MapDB log in production
      * @param leases    the leases the elector holds, handed to the partitions this node comes to lead
      * @param liveNodes whether a node is a live cluster member now
+     * @param disk      the data directory's free space, which this verticle keeps measuring
      */
     public StorageVerticle(NodeConfig config, StreamCatalog catalog, Clock clock,
                            BiFunction<Path, LogConfig, PartitionLog> logOpener, HawserMetrics metrics,
                            LeaseTable leases, IsrWriter isrWriter,
-                           java.util.function.Predicate<String> liveNodes) {
+                           java.util.function.Predicate<String> liveNodes, DiskSpace disk) {
+        this.disk = disk;
         this.liveNodes = liveNodes;
         this.leases = leases;
         this.isrWriter = isrWriter;
@@ -202,7 +204,7 @@ public final class StorageVerticle extends AbstractVerticle {
                 }
             }
             reportedFailures.removeIf(l -> !storage.isCurrent(l));
-            freeBytes = usableBytes();
+            disk.refresh();
             return null;
         }, false));
         vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
@@ -571,14 +573,6 @@ public final class StorageVerticle extends AbstractVerticle {
         });
     }
 
-    private long usableBytes() {
-        try {
-            return java.nio.file.Files.getFileStore(config.dataDir()).getUsableSpace();
-        } catch (java.io.IOException e) {
-            return 0;
-        }
-    }
-
     /** The room a leader needs: two segments, at least 1 MiB. */
     private long minLeaderBytes() {
         return Math.max(1L << 20, 2 * config.segmentBytes());
@@ -588,8 +582,8 @@ public final class StorageVerticle extends AbstractVerticle {
         Replica r = storage.replica(message.body().stream(), message.body().partition());
         if (stopping || r == null || r.closed()) {
             message.reply(new Messages.ReplicaEligibility(false, "no replica loaded here"));
-        } else if (freeBytes < minLeaderBytes()) {
-            message.reply(new Messages.ReplicaEligibility(false, "the disk is nearly full (" + freeBytes
+        } else if (disk.freeBytes() < minLeaderBytes()) {
+            message.reply(new Messages.ReplicaEligibility(false, "the disk is nearly full (" + disk.freeBytes()
                     + " bytes free, " + minLeaderBytes() + " needed to lead)"));
         } else if (!r.log.knownCorruptOffsets().isEmpty()) {
             message.reply(new Messages.ReplicaEligibility(false, "the replica has corrupt records"));
