@@ -193,7 +193,11 @@ public final class Benchmark {
       try {
         if (options.workloads.contains("rf3-inflight")) {
           PublishDriver driver = new PublishDriver(vertx, first.endpoint(), options.requestTimeout);
-          results.add(runWorkload(new ClusterWorkloads.Rf3Inflight(options, api, driver, payload)));
+          List<ResourceMonitor.Watched> nodes = new ArrayList<>();
+          for (int i = 0; i < cluster.nodes().size(); i++) {
+            nodes.add(new ResourceMonitor.Watched("hawser node " + (i + 1), cluster.nodes().get(i).pid(), true));
+          }
+          results.add(runWorkload(new ClusterWorkloads.Rf3Inflight(options, api, driver, payload), nodes));
         }
         if (options.workloads.contains("failover")) {
           results.add(runWorkload(new ClusterWorkloads.Failover(cluster, api, "bench-1", payload)));

@@ -13,12 +13,13 @@ import java.util.Map;
 
 /**
  * Streams committed messages of some partitions to one consumer, each partition in offset order, live after the
- * backlog. Every partition runs a pull loop: read a batch from where it stopped, write it, wait for the consumer to
- * drain when it is behind, read on. Because the position is only the next offset, a subscription carries on across a
+ * backlog. Every partition runs a pull loop: read a batch from where it stopped, write it while the next batch is
+ * read, wait for the consumer to drain when it is behind, read on. Because the position is only the next offset, a subscription carries on across a
  * leader change with no gap and no duplicate.
  *
  * <p>Threading: created and driven on the event loop of the consumer's connection; frames are rendered and written
- * on a Vert.x worker, one batch at a time per partition, so a partition's frames stay in offset order.
+ * on a Vert.x worker, one batch at a time per partition (each after the previous one is written), so a partition's
+ * frames stay in offset order.
  */
 public final class Subscription {
     /** Failures that only mean "ask again shortly": a failover or hand-over is under way. */
@@ -82,38 +83,56 @@ public final class Subscription {
     }
 
     private void pull(int partition, long from, long time) {
+        pull(partition, from, time, io.vertx.core.Future.succeededFuture());
+    }
+
+    /**
+     * Reads the batch at {@code from} while the previous one ({@code previousWritten}) may still be rendering: reading
+     * and rendering overlap, and a partition never has more than one batch in either step. A batch is rendered only
+     * once the previous one is written, so frames stay in offset order.
+     */
+    private void pull(int partition, long from, long time, io.vertx.core.Future<Void> previousWritten) {
         if (sink.isClosed()) {
             return;
         }
         if (sink.full()) {
-            sink.whenDrained(() -> pull(partition, from, time));
+            sink.whenDrained(() -> pull(partition, from, time, previousWritten));
             return;
         }
         Messages.Read read = new Messages.Read(stream, partition, from, time, batch, MAX_BYTES_PER_PULL,
                 LIVE_WAIT_MS);
         vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ, read,
                         new DeliveryOptions().setSendTimeout(LIVE_WAIT_MS + 30_000))
-                .compose(reply -> vertx.executeBlocking(() -> {
-                    // Rendered and written off the event loop: frames written from another thread are queued by
-                    // Vert.x and flushed to the socket together, instead of one flush (one syscall) per frame.
+                .onComplete(reply -> {
                     Messages.ReadResult result = reply.body();
                     lags.put(partition, Math.max(0, result.highWatermark() + 1 - result.nextOffset()));
-                    for (StoredMessage m : result.messages()) {
-                        if (sink.isClosed()) {
-                            break;
+                    // Rendered and written off the event loop: frames written from another thread are queued by
+                    // Vert.x and flushed to the socket together, instead of one flush (one syscall) per frame.
+                    io.vertx.core.Future<Void> written = previousWritten.compose(v -> vertx.executeBlocking(() -> {
+                        for (StoredMessage m : result.messages()) {
+                            if (sink.isClosed()) {
+                                break;
+                            }
+                            sink.write(renderer.render(partition, m));
                         }
-                        sink.write(renderer.render(partition, m));
-                    }
-                    return result.nextOffset();
-                }, false))
-                .onComplete(next -> pull(partition, next, time), failure -> {
+                        return null;
+                    }, false));
+                    written.onFailure(e -> fail(Failures.toHawser(e)));
+                    previousWritten.onSuccess(v -> pull(partition, result.nextOffset(), time, written));
+                }, failure -> {
                     HawserException e = Failures.toHawser(failure);
                     if (LEADER_MOVING.contains(e.code())) {
                         // The partition's leadership is moving: pull the same offset again from the next leader.
-                        vertx.setTimer(RETRY_MS, t -> pull(partition, from, time));
+                        vertx.setTimer(RETRY_MS, t -> pull(partition, from, time, previousWritten));
                     } else {
-                        sink.fail(e);
+                        fail(e);
                     }
                 });
+    }
+
+    private void fail(HawserException e) {
+        if (!sink.isClosed()) {
+            sink.fail(e);
+        }
     }
 }
