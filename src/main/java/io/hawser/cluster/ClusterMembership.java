@@ -146,12 +146,12 @@ public final class ClusterMembership {
         join.getTcpIpConfig().setEnabled(true).setMembers(members(c));
 
         hz.getCPSubsystemConfig().setCPMemberCount(cpMembers(c))
-                // A dead CP leader is replaced within about a second of its member leaving: followers check every
-                // 500 ms whether the leader is still a member (default 5 s), and a split vote is retried after 1 s
-                // (default 2 s). A live but slow leader is still given 5 s of missed heartbeats (10 x 500 ms), as
-                // by default, so a busy machine does not start needless elections.
+                // A dead CP leader is replaced about a second after its member leaves. Followers look for a lost
+                // leader, and retry a split vote, every 0.5-1.5 s: Hazelcast adds a random 0-1 s to the election
+                // timeout (default 2 s). A live but slow leader is still given 5 s of missed heartbeats
+                // (10 x 500 ms), as by default, so a busy machine does not start needless elections.
                 .setRaftAlgorithmConfig(new com.hazelcast.config.cp.RaftAlgorithmConfig()
-                        .setLeaderElectionTimeoutInMillis(1_000).setLeaderHeartbeatPeriodInMillis(500)
+                        .setLeaderElectionTimeoutInMillis(500).setLeaderHeartbeatPeriodInMillis(500)
                         .setMaxMissedLeaderHeartbeatCount(10))
                 .setSessionHeartbeatIntervalSeconds(1)
                 // Backs up the survivors' removal of a departed CP member (the default waits 4 hours).
