@@ -307,13 +307,11 @@ public final class Benchmark {
       if (!warm.ok()) {
         return WorkloadResult.failed(w, results, "warm-up: " + warm.problem());
       }
-      List<ResourceMonitor.Watched> watched = new ArrayList<>(servers);
-      watched.add(new ResourceMonitor.Watched("client (bench JVM)", ProcessHandle.current().pid(), false));
       for (int i = 1; i <= options.runs; i++) {
-        ResourceMonitor monitor = ResourceMonitor.start(watched);
-        RunResult r = w.run(i, false);
-        ResourceMonitor.Result usage = monitor.finish();
-        runs.add(new NatsDriver.NatsRun(r, usage.usage(), usage.otherCores()));
+        int index = i;
+        NatsDriver.NatsRun run = NatsDriver.watched(servers, () -> w.run(index, false));
+        RunResult r = run.result();
+        runs.add(run);
         results.add(r);
         Progress.say(String.format("%s: run %d/%d %,d msgs in %.2f s = %s msg/s, p99 %s ms%s", w.id(), i, options.runs,
             r.messages(), r.seconds(), ResultTable.compact(r.rate()),

@@ -148,7 +148,7 @@ final class NatsBench {
         say(r);
       }
       if (abort == null && options.workloads.contains(ReplayComparison.ID)) {
-        NatsResult r = new ReplayComparison(options, hawser, reader, js).run(payload);
+        NatsResult r = new ReplayComparison(this, options, hawser, reader, js).run(payload);
         results.add(r);
         say(r);
       }
@@ -219,52 +219,69 @@ final class NatsBench {
   /** The same with measured runs of {@code runDuration}. */
   NatsResult compare(Spec spec, NatsSystem hawser, NatsSystem js, byte[] payload, Duration runDuration) {
     Progress.say(spec.id() + ": " + spec.title() + " (Hawser, then JetStream, each run)");
+    Interleaved runs = interleave(spec.id(), hawser, js, (system, index, warmUp) -> {
+      String runKey = spec.runKey(index);
+      try {
+        system.prepare(runKey);
+        return NatsDriver.run(system, spec.publishers(), spec.window(), spec.maxMessages(),
+            warmUp ? options.warmupDuration : runDuration, options.requestTimeout, payload);
+      } finally {
+        system.cleanup(runKey);
+      }
+    });
+    return NatsResult.of(spec.id(), spec.title(), spec.publishers(), spec.window(),
+        NatsResult.Side.of(hawser.name(), hawser.durability(), runs.hawser()),
+        NatsResult.Side.of(js.name(), js.durability(), runs.jetstream()), runs.failure());
+  }
+
+  /** One run of one system: {@code index} 0 is the warm-up. May throw {@link BenchException}. */
+  @FunctionalInterface
+  interface RunStep {
+    NatsDriver.NatsRun run(NatsSystem system, int index, boolean warmUp);
+  }
+
+  /** Each side's measured runs (warm-ups left out), and what ended the workload early, if anything. */
+  record Interleaved(List<NatsDriver.NatsRun> hawser, List<NatsDriver.NatsRun> jetstream, String failure) {}
+
+  /**
+   * A warm-up, then {@code --runs} measured runs, each on Hawser then on JetStream, so slow drifts of the shared
+   * machine hit both alike; the first error (a dead server, an exception, a run with errors) ends the workload.
+   */
+  Interleaved interleave(String id, NatsSystem hawser, NatsSystem js, RunStep step) {
     List<NatsDriver.NatsRun> hawserRuns = new ArrayList<>();
     List<NatsDriver.NatsRun> jsRuns = new ArrayList<>();
-    String failure = null;
-    outer:
     for (int i = 0; i <= options.runs; i++) {
       boolean warmUp = i == 0;
       for (NatsSystem system : List.of(hawser, js)) {
         String which = system.name() + (warmUp ? " warm-up" : " run " + i + "/" + options.runs);
         String dead = system.deathNotice();
         if (dead != null) {
-          failure = which + ": " + dead;
-          break outer;
+          return new Interleaved(hawserRuns, jsRuns, which + ": " + dead);
         }
-        String runKey = spec.runKey(i);
         NatsDriver.NatsRun run;
         try {
-          system.prepare(runKey);
-          run = NatsDriver.run(system, spec.publishers(), spec.window(), spec.maxMessages(),
-              warmUp ? options.warmupDuration : runDuration, options.requestTimeout, payload);
+          run = step.run(system, i, warmUp);
         } catch (BenchException e) {
-          failure = which + ": " + e.getMessage();
-          break outer;
-        } finally {
-          system.cleanup(runKey);
+          return new Interleaved(hawserRuns, jsRuns, which + ": " + e.getMessage());
         }
         RunResult r = run.result();
         Progress.say(String.format(Locale.ROOT, "%s: %s %,d msgs in %.2f s = %s msg/s, p50 %s ms, p99 %s ms, "
             + "server CPU %s us/msg, others %.2f cores%s",
-            spec.id(), which, r.messages(), r.seconds(), ResultTable.compact(r.rate()),
+            id, which, r.messages(), r.seconds(), ResultTable.compact(r.rate()),
             r.latency().present() ? String.format(Locale.ROOT, "%.3f", r.latency().p50Ms()) : "-",
             r.latency().present() ? String.format(Locale.ROOT, "%.3f", r.latency().p99Ms()) : "-",
             micros(run.usage().stream().filter(ResourceMonitor.Usage::server)
                 .mapToDouble(u -> u.cpuMicrosPerMessage(r.messages())).sum()), run.otherCores(),
             r.ok() ? "" : " ERRORS: " + r.problem()));
         if (!r.ok()) {
-          failure = which + ": " + r.problem();
-          break outer;
+          return new Interleaved(hawserRuns, jsRuns, which + ": " + r.problem());
         }
         if (!warmUp) {
           (system == hawser ? hawserRuns : jsRuns).add(run);
         }
       }
     }
-    return NatsResult.of(spec.id(), spec.title(), spec.publishers(), spec.window(),
-        NatsResult.Side.of(hawser.name(), hawser.durability(), hawserRuns),
-        NatsResult.Side.of(js.name(), js.durability(), jsRuns), failure);
+    return new Interleaved(hawserRuns, jsRuns, null);
   }
 
   private NatsReport report(String status, boolean failed, List<NatsResult> results, String abort) {

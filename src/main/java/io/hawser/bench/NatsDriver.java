@@ -26,6 +26,14 @@ final class NatsDriver {
   /** A run's numbers, the CPU/memory of the processes involved, and the cores other processes took meanwhile. */
   record NatsRun(RunResult result, List<ResourceMonitor.Usage> usage, double otherCores) {}
 
+  /** Runs {@code run} with {@code servers} and this JVM watched. */
+  static NatsRun watched(List<ResourceMonitor.Watched> servers, java.util.function.Supplier<RunResult> run) {
+    ResourceMonitor monitor = ResourceMonitor.startWithClient(servers);
+    RunResult result = run.get();
+    ResourceMonitor.Result usage = monitor.finish();
+    return new NatsRun(result, usage.usage(), usage.otherCores());
+  }
+
   static NatsRun run(NatsSystem system, int publishers, int window, long maxMessages, Duration maxDuration,
       Duration requestTimeout, byte[] payload) {
     List<NatsSystem.Publisher> opened = new ArrayList<>();
@@ -69,9 +77,7 @@ final class NatsDriver {
       threads.add(t);
       t.start();
     }
-    List<ResourceMonitor.Watched> watched = new ArrayList<>(system.serverProcesses());
-    watched.add(new ResourceMonitor.Watched("client (bench JVM)", ProcessHandle.current().pid(), false));
-    ResourceMonitor monitor = ResourceMonitor.start(watched);
+    ResourceMonitor monitor = ResourceMonitor.startWithClient(system.serverProcesses());
     budget.deadlineNanos = System.nanoTime() + maxDuration.toNanos();
     go.countDown();
     long joinBound = System.nanoTime() + maxDuration.toNanos() + (timeoutMs + CLEANUP_SLACK_MS + 5_000) * 1_000_000L;

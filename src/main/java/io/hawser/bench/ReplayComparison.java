@@ -1,7 +1,6 @@
 package io.hawser.bench;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -15,12 +14,14 @@ final class ReplayComparison {
   static final String ID = "replay";
   private static final String RUN_KEY = "replay";
 
+  private final NatsBench bench;
   private final BenchOptions options;
   private final HawserNats hawser;
   private final ReplayReader reader;
   private final JetStreamNats js;
 
-  ReplayComparison(BenchOptions options, HawserNats hawser, ReplayReader reader, JetStreamNats js) {
+  ReplayComparison(NatsBench bench, BenchOptions options, HawserNats hawser, ReplayReader reader, JetStreamNats js) {
+    this.bench = bench;
     this.options = options;
     this.hawser = hawser;
     this.reader = reader;
@@ -31,42 +32,22 @@ final class ReplayComparison {
     long n = options.messages;
     String title = String.format(Locale.ROOT, "replay of %,d stored: WebSocket vs ordered consumer", n);
     Progress.say(ID + ": " + title + " (Hawser, then JetStream, each run)");
-    List<NatsDriver.NatsRun> hawserRuns = new ArrayList<>();
-    List<NatsDriver.NatsRun> jsRuns = new ArrayList<>();
-    String failure = null;
+    NatsBench.Interleaved runs;
     try {
       load(hawser, n, payload);
       load(js, n, payload);
-      outer:
-      for (int i = 0; i <= options.runs; i++) {
-        boolean warmUp = i == 0;
-        long count = warmUp ? options.replayWarmupMessages : n;
-        Duration timeout = warmUp ? Duration.ofSeconds(Math.max(5, options.replayTimeout.toSeconds() / 3))
-            : options.replayTimeout;
-        for (NatsSystem system : List.of(hawser, js)) {
-          String which = system.name() + (warmUp ? " warm-up" : " run " + i + "/" + options.runs);
-          NatsDriver.NatsRun run = read(system, count, timeout);
-          RunResult r = run.result();
-          Progress.say(String.format(Locale.ROOT, "%s: %s %,d msgs in %.2f s = %s msg/s%s", ID, which,
-              r.messages(), r.seconds(), ResultTable.compact(r.rate()), r.ok() ? "" : " ERRORS: " + r.problem()));
-          if (!r.ok()) {
-            failure = which + ": " + r.problem();
-            break outer;
-          }
-          if (!warmUp) {
-            (system == hawser ? hawserRuns : jsRuns).add(run);
-          }
-        }
-      }
-    } catch (BenchException e) {
-      failure = e.getMessage();
+      runs = bench.interleave(ID, hawser, js, (system, index, warmUp) -> read(system,
+          warmUp ? options.replayWarmupMessages : n,
+          warmUp ? Duration.ofSeconds(Math.max(5, options.replayTimeout.toSeconds() / 3)) : options.replayTimeout));
+    } catch (BenchException loadFailed) {
+      runs = new NatsBench.Interleaved(List.of(), List.of(), loadFailed.getMessage());
     } finally {
       hawser.cleanup(RUN_KEY);
       js.cleanup(RUN_KEY);
     }
     return NatsResult.of(ID, title, 0, 0, NatsResult.REPLAY_TARGET_RATIO,
-        NatsResult.Side.of(hawser.name(), "reads fsynced messages", hawserRuns),
-        NatsResult.Side.of(js.name(), "reads its file store", jsRuns), failure);
+        NatsResult.Side.of(hawser.name(), "reads fsynced messages", runs.hawser()),
+        NatsResult.Side.of(js.name(), "reads its file store", runs.jetstream()), runs.failure());
   }
 
   /** A fresh stream with the probe message plus {@code n} more, all acknowledged. */
@@ -88,12 +69,7 @@ final class ReplayComparison {
 
   /** Reads the first {@code count} messages with the system's server processes and this JVM watched. */
   private NatsDriver.NatsRun read(NatsSystem system, long count, Duration timeout) {
-    List<ResourceMonitor.Watched> watched = new ArrayList<>(system.serverProcesses());
-    watched.add(new ResourceMonitor.Watched("client (bench JVM)", ProcessHandle.current().pid(), false));
-    ResourceMonitor monitor = ResourceMonitor.start(watched);
-    RunResult result = system == hawser ? reader.read(hawser.streamName(), 0, count - 1, timeout)
-        : js.replay(count, timeout);
-    ResourceMonitor.Result usage = monitor.finish();
-    return new NatsDriver.NatsRun(result, usage.usage(), usage.otherCores());
+    return NatsDriver.watched(system.serverProcesses(), () -> system == hawser
+        ? reader.read(hawser.streamName(), 0, count - 1, timeout) : js.replay(count, timeout));
   }
 }

@@ -55,8 +55,10 @@ final class ResourceMonitor implements AutoCloseable {
     sampler.start();
   }
 
-  /** Starts watching now; {@link #finish()} gives the usage since this call. */
-  static ResourceMonitor start(List<Watched> watched) {
+  /** Starts watching {@code servers} and this JVM, the client, now; {@link #finish()} gives the usage since then. */
+  static ResourceMonitor startWithClient(List<Watched> servers) {
+    List<Watched> watched = new ArrayList<>(servers);
+    watched.add(new Watched("client (bench JVM)", ProcessHandle.current().pid(), false));
     return new ResourceMonitor(watched);
   }
 

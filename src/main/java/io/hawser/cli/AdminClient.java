@@ -64,7 +64,7 @@ final class AdminClient {
 
     /** Like the others, but fails unless the status is {@code expected} (or any 2xx when 0). */
     Response expect(Response r, String what, int... expected) {
-        boolean ok = expected.length == 0 ? r.status() / 100 == 2 : false;
+        boolean ok = expected.length == 0 && r.status() / 100 == 2;
         for (int e : expected) {
             ok |= r.status() == e;
         }

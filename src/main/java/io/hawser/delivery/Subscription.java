@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * Streams committed messages of some partitions to one consumer, each partition in offset order, live after the
  * backlog. Every partition runs a pull loop: read a batch from where it stopped, write it while the next batch is
- * read, wait for the consumer to drain when it is behind, read on. Because the position is only the next offset, a subscription carries on across a
- * leader change with no gap and no duplicate.
+ * read, wait for the consumer to drain when it is behind, read on. Because the position is only the next offset, a
+ * subscription carries on across a leader change with no gap and no duplicate.
  *
  * <p>Threading: created and driven on the event loop of the consumer's connection; frames are rendered and written
  * on a Vert.x worker, one batch at a time per partition (each after the previous one is written), so a partition's

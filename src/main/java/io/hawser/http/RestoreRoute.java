@@ -4,6 +4,7 @@ import io.hawser.bus.Addresses;
 import io.hawser.bus.Messages;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
+import io.hawser.json.StoredMessageJson;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.Names;
@@ -19,10 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code POST /v1/streams/{name}/partitions/{p}/restore}: stores backed-up messages at the offsets and timestamps
@@ -32,8 +30,6 @@ import java.util.Map;
  * restore that stopped half-way continues where it stopped.
  */
 final class RestoreRoute {
-    private static final Base64.Decoder BASE64 = Base64.getDecoder();
-
     private final Vertx vertx;
     private final StreamCatalog catalog;
     private final NodeConfig config;
@@ -87,25 +83,13 @@ final class RestoreRoute {
                 continue;
             }
             try {
-                JsonObject m = new JsonObject(line);
-                Long offset = m.getLong("offset");
-                Long timestamp = m.getLong("timestamp");
-                String value = m.getString("value");
-                if (offset == null || offset < 0 || timestamp == null || value == null) {
-                    throw new HawserException(ErrorCode.BAD_REQUEST, "line " + lineNo
-                            + ": needs offset (>= 0), timestamp and value");
-                }
-                String key = m.getString("key");
-                Map<String, String> headers = new LinkedHashMap<>();
-                JsonObject h = m.getJsonObject("headers");
-                if (h != null) {
-                    h.forEach(e -> headers.put(e.getKey(), String.valueOf(e.getValue())));
-                }
-                records.add(new StoredMessage(offset, timestamp, key == null ? null : BASE64.decode(key), headers,
-                        BASE64.decode(value)));
-            } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
+                records.add(StoredMessageJson.decode(new JsonObject(line)));
+            } catch (DecodeException e) {
                 throw new HawserException(ErrorCode.BAD_REQUEST, "line " + lineNo + " is not a message: "
                         + RequestParams.truncate(String.valueOf(e.getMessage())));
+            } catch (HawserException e) {
+                throw new HawserException(ErrorCode.BAD_REQUEST, "line " + lineNo + ": "
+                        + RequestParams.truncate(e.getMessage()));
             }
         }
         return records;

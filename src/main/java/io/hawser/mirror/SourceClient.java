@@ -1,5 +1,6 @@
 package io.hawser.mirror;
 
+import io.hawser.json.StoredMessageJson;
 import io.hawser.model.ErrorCode;
 import io.hawser.model.HawserException;
 import io.hawser.model.StoredMessage;
@@ -18,11 +19,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A mirror's view of its source: the source cluster's public HTTP API (describe and long-poll reads), nothing else.
@@ -31,7 +29,6 @@ import java.util.Map;
  */
 final class SourceClient implements AutoCloseable {
     private static final long CONNECT_TIMEOUT_MS = 3_000;
-    private static final Base64.Decoder BASE64 = Base64.getDecoder();
 
     private final HttpClientAgent http;
 
@@ -71,21 +68,10 @@ final class SourceClient implements AutoCloseable {
             JsonArray list = json.getJsonArray("messages");
             List<StoredMessage> messages = new ArrayList<>(list.size());
             for (int i = 0; i < list.size(); i++) {
-                messages.add(message(list.getJsonObject(i)));
+                messages.add(StoredMessageJson.decode(list.getJsonObject(i)));
             }
             return new SourceBatch(messages, json.getLong("nextOffset"), json.getLong("highWatermark"));
         });
-    }
-
-    private static StoredMessage message(JsonObject m) {
-        String key = m.getString("key");
-        JsonObject headers = m.getJsonObject("headers");
-        Map<String, String> copied = new LinkedHashMap<>();
-        if (headers != null) {
-            headers.forEach(h -> copied.put(h.getKey(), String.valueOf(h.getValue())));
-        }
-        return new StoredMessage(m.getLong("offset"), m.getLong("timestamp"),
-                key == null ? null : BASE64.decode(key), copied, BASE64.decode(m.getString("value")));
     }
 
     private Future<JsonObject> get(String baseUrl, String path, long idleTimeoutMs) {

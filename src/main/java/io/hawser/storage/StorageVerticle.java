@@ -215,15 +215,13 @@ public final class StorageVerticle extends AbstractVerticle {
 
     private void reportReplication() {
         List<HawserMetrics.LedPartition> led = new ArrayList<>();
+        List<HawserMetrics.ReplicaLag> lags = new ArrayList<>();
         for (PartitionLeader leader : storage.leaders()) {
             int replicas = catalog.partition(leader.stream(), leader.partition())
                     .map(s -> s.replicas().size()).orElse(leader.isr().size());
             led.add(new HawserMetrics.LedPartition(leader.stream(), leader.partition(), leader.log().endOffset(),
                     leader.highWatermark(), leader.isr().size(), replicas,
                     mirrorProgress(leader.stream(), leader.partition())));
-        }
-        List<HawserMetrics.ReplicaLag> lags = new ArrayList<>();
-        for (PartitionLeader leader : storage.leaders()) {
             leader.followerLags().forEach((replica, lag) -> lags.add(new HawserMetrics.ReplicaLag(leader.stream(),
                     leader.partition(), replica, lag)));
         }
