@@ -5,6 +5,7 @@ import io.hawser.bus.Failures;
 import io.hawser.bus.Messages;
 import io.hawser.cluster.StreamCatalog;
 import io.hawser.config.NodeConfig;
+import io.hawser.ingest.PublishRouter;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.model.AckPolicy;
 import io.hawser.model.HawserException;
@@ -24,7 +25,6 @@ import io.nats.client.Options;
 import io.nats.client.Subscription;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,13 +40,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Connects to NATS (reconnecting forever, every 250 ms), keeps one queue-group subscription per stream that has a
  * {@code subject} and one {@link Republisher} per stream that has {@code republish}, in step with the catalog.
  *
- * <p>A captured message goes to the ingest verticle like an HTTP publish; its reply subject, if any, is answered
+ * <p>Captured messages are routed to their partition leaders by a {@link PublishRouter} on this verticle's event
+ * loop, as the ingest verticle routes HTTP publishes; a reply subject, if any, is answered
  * only with the outcome: the ack once the ack policy is met, or the error. At most {@value #MAX_IN_FLIGHT}
  * captured messages wait for storage at once: past that, requests are answered {@code too_many_requests} and plain
  * publishes are dropped and counted ({@code hawser_nats_dropped_total}), as NATS itself drops for a slow consumer.
  *
  * <p>Threading: subscriptions are managed on this verticle's event loop; jnats delivers captured messages on its
- * dispatcher thread, which only hands them to the event bus.
+ * dispatcher thread, which only queues them for the event loop.
  */
 public final class NatsBridgeVerticle extends AbstractVerticle {
     static final int MAX_IN_FLIGHT = 10_000;
@@ -70,6 +71,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
     private volatile long probeReceived;
     private volatile long probeSentAt;
     private Dispatcher dispatcher;
+    private PublishRouter router;
     private Counter captured;
     private Counter replies;
     private Counter dropped;
@@ -87,6 +89,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
+        router = new PublishRouter(vertx, catalog);
         captured = Counter.builder("hawser.nats.captured").description("NATS messages handed to storage")
                 .register(registry);
         replies = Counter.builder("hawser.nats.replies").description("Replies sent to NATS request publishers")
@@ -286,10 +289,8 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         List<PublishMessage> messages = new ArrayList<>(batch.size());
         batch.forEach(c -> messages.add(c.message()));
         Messages.Publish publish = new Messages.Publish(stream, messages, batch.get(0).ack(), CAPTURE_TIMEOUT_MS, -1);
-        vertx.eventBus().<Messages.PublishResult>request(Addresses.INGEST_PUBLISH, publish,
-                        new DeliveryOptions().setSendTimeout(CAPTURE_TIMEOUT_MS + 1000))
-                .onComplete(result -> {
-                    List<PublishAck> acks = result.body().acks();
+        router.publish(publish).onComplete(result -> {
+                    List<PublishAck> acks = result.acks();
                     for (int i = 0; i < batch.size(); i++) {
                         if (batch.get(i).replyTo() != null) {
                             reply(batch.get(i).replyTo(), NatsTranslation.reply(acks.get(i)));

@@ -54,6 +54,9 @@ final class Journal implements Segment {
     private static final int READ_CHUNK_BYTES = 1 << 20;
     private static final int REWRITE_FRAME_BYTES = 1 << 20;
     private static final int KEPT_FRAME_BUFFER_BYTES = 16 << 20;
+    /** Zeros kept written past the last frame of a journal that takes appends (see {@link #preallocate}). */
+    static final int PREALLOCATE_BYTES = 1 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();
 
     private final Path path;
     private final long baseOffset;
@@ -65,6 +68,7 @@ final class Journal implements Segment {
 
     // Written by the single writer, read by anyone.
     private volatile long writePosition;
+    private volatile long fileLength; // >= writePosition: the rest is preallocated zeros
     private volatile long endOffset;
     private volatile long recordBytes;
     private volatile long maxTimestamp = Long.MIN_VALUE;
@@ -228,12 +232,17 @@ final class Journal implements Segment {
         FileWindow window = new FileWindow(channel, size);
         long position = HEADER_BYTES;
         long lastIndexed = baseOffset - 1;
+        long dataEnd = size;
         while (position < size) {
             long bodyLength = validFrameBodyLength(window, position);
             if (bodyLength >= 0) {
                 lastIndexed = applyFrame(window, position, (int) bodyLength, lastIndexed, upperBound, corruptSink);
                 position += FRAME_HEADER_BYTES + bodyLength;
                 continue;
+            }
+            if (tailMayBeTorn && zerosToEnd(window, position)) {
+                dataEnd = position; // the preallocated space of the journal that was taking appends
+                break;
             }
             long next = findNextValidFrame(window, position + 1);
             if (next < 0 && tailMayBeTorn) {
@@ -243,6 +252,7 @@ final class Journal implements Segment {
                 channel.truncate(position);
                 channel.force(true);
                 size = position;
+                dataEnd = position;
                 break;
             }
             long end = next < 0 ? size : next;
@@ -252,7 +262,8 @@ final class Journal implements Segment {
             lastIndexed = salvage(window, position, end, lastIndexed, bound, corruptSink);
             position = end;
         }
-        writePosition = size;
+        writePosition = dataEnd;
+        fileLength = size;
         endOffset = Math.max(endOffset, lastIndexed + 1);
         index.publish();
     }
@@ -276,6 +287,21 @@ final class Journal implements Segment {
         CRC32C crc = new CRC32C();
         crc.update(window.bytes, at, bodyLength);
         return storedCrc == (int) crc.getValue() ? bodyLength : -1;
+    }
+
+    private static boolean zerosToEnd(FileWindow window, long from) throws IOException {
+        for (long p = from; p < window.size; ) {
+            int n = (int) Math.min(READ_CHUNK_BYTES, window.size - p);
+            int at = window.ensure(p, n);
+            byte[] b = window.bytes;
+            for (int i = at; i < at + n; i++) {
+                if (b[i] != 0) {
+                    return false;
+                }
+            }
+            p += n;
+        }
+        return true;
     }
 
     private static long findNextValidFrame(FileWindow window, long from) throws IOException {
@@ -490,12 +516,14 @@ final class Journal implements Segment {
         } catch (IOException e) {
             try {
                 channel.truncate(framePosition);
+                fileLength = framePosition;
             } catch (IOException again) {
                 e.addSuppressed(again);
                 throw new PartialWriteException(e);
             }
             throw e;
         }
+        preallocate(framePosition + frameLength);
         for (int i = 0; i < n; i++) {
             Record record = records.get(i);
             index.stage(record.offset(), positions[i], sizes[i]);
@@ -504,6 +532,48 @@ final class Journal implements Segment {
         writePosition = framePosition + frameLength;
         endOffset = lastOffset + 1;
         index.publish(); // last: readers see the whole batch or none of it
+    }
+
+    /**
+     * Keeps zeros written ahead of {@code end} (between half and all of {@value #PREALLOCATE_BYTES} bytes). An
+     * fdatasync after a write inside blocks the file already has needs no file-system journal commit: on our disk
+     * it takes 0.09 ms instead of 0.14 ms for a write that grows the file (docs/storage.md). Recovery reads zeros
+     * after the last frame of the newest journal as this free space. A failure (a full disk) costs only the speed.
+     */
+    private void preallocate(long end) {
+        long length = Math.max(fileLength, end);
+        if (end + PREALLOCATE_BYTES / 2 <= length) {
+            fileLength = length;
+            return;
+        }
+        long target = end + PREALLOCATE_BYTES;
+        try {
+            while (length < target) {
+                ByteBuffer zeros = ZEROS.duplicate();
+                zeros.limit((int) (target - length));
+                length += channel.write(zeros, length);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "journal {0}: cannot preallocate: {1}", path, e.getMessage());
+        }
+        fileLength = length;
+    }
+
+    /**
+     * Writer only, for a journal that takes no more appends (rolled, or its log closing): cuts off the preallocated
+     * zeros, so that only the newest journal ever ends in free space, and makes everything durable.
+     */
+    void trimAndForce() throws IOException {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            if (fileLength > writePosition) {
+                channel.truncate(writePosition);
+                fileLength = writePosition;
+            }
+            channel.force(false);
+        }
     }
 
     /** The append failed and the half-written frame could not be removed: the log must stop writing. */
@@ -654,7 +724,7 @@ final class Journal implements Segment {
 
     @Override
     public long diskBytes() {
-        return writePosition;
+        return fileLength;
     }
 
     @Override

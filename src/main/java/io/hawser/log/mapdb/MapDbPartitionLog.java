@@ -328,7 +328,7 @@ public final class MapDbPartitionLog implements PartitionLog {
     private Journal roll() {
         Journal old = active;
         try {
-            old.force();
+            old.trimAndForce();
         } catch (IOException e) {
             writeFailure = e;
             throw new LogException("fsync of " + old.describe() + " failed; the log accepts no more writes: "
@@ -981,7 +981,7 @@ public final class MapDbPartitionLog implements PartitionLog {
             LogException failure = null;
             if (writeFailure == null) {
                 try {
-                    active.force();
+                    active.trimAndForce();
                 } catch (IOException e) {
                     failure = new LogException("fsync of " + active.describe() + " failed while closing: "
                             + e.getMessage(), e);

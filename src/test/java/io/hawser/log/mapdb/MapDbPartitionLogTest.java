@@ -124,6 +124,72 @@ class MapDbPartitionLogTest {
     }
 
     @Test
+    void theActiveJournalKeepsZerosAheadWhichACrashLeavesBehindAsFreeSpace() throws IOException {
+        Path dir = tempDir.resolve("log");
+        MapDbPartitionLog log = open(dir);
+        appendBatches(log, 0, 24, 5); // offsets 0..24: two full segments rolled, 5 records in the active journal
+        log.sync();
+        List<Path> journals = LogFiles.withSuffix(dir, ".journal");
+        Path activeJournal = journals.get(journals.size() - 1);
+        long dataEnd = lastFrameEnd(activeJournal);
+        assertTrue(Files.size(activeJournal) >= dataEnd + Journal.PREALLOCATE_BYTES / 2,
+                "zeros are written ahead: " + Files.size(activeJournal) + " bytes for " + dataEnd + " of frames");
+        for (Path rolled : journals.subList(0, journals.size() - 1)) {
+            assertEquals(lastFrameEnd(rolled), Files.size(rolled), "a rolled journal ends at its last frame");
+        }
+
+        // A crash: the files as they are while the log is open, zeros and all.
+        Path crashed = tempDir.resolve("crashed");
+        Files.createDirectories(crashed);
+        for (Path file : LogFiles.withSuffix(dir, "")) {
+            if (!file.getFileName().toString().endsWith(".lock")) {
+                Files.copy(file, crashed.resolve(file.getFileName()));
+            }
+        }
+        Path copiedJournal = crashed.resolve(activeJournal.getFileName());
+        MapDbPartitionLog again = open(crashed);
+        assertEquals(25, again.endOffset());
+        assertEquals(batch(0, 25, 1, T0, VALUE), readAll(again));
+        assertTrue(again.knownCorruptOffsets().isEmpty(), "free space is not corruption");
+        again.append(batch(25, 3, 1, T0, VALUE));
+        again.sync();
+        again.close();
+        assertEquals(lastFrameEnd(copiedJournal), Files.size(copiedJournal), "closing cuts the zeros off");
+        assertEquals(batch(0, 28, 1, T0, VALUE), readAll(open(crashed)));
+
+        // A torn write into the free space: non-zero bytes after the last frame, zeros after them.
+        log.append(batch(25, 2, 1, T0, VALUE));
+        log.sync();
+        Path torn = tempDir.resolve("torn");
+        Files.createDirectories(torn);
+        for (Path file : LogFiles.withSuffix(dir, "")) {
+            if (!file.getFileName().toString().endsWith(".lock")) {
+                Files.copy(file, torn.resolve(file.getFileName()));
+            }
+        }
+        Path tornJournal = torn.resolve(activeJournal.getFileName());
+        long end = lastFrameEnd(tornJournal);
+        try (FileChannel channel = FileChannel.open(tornJournal, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[]{0x48, 0x57, 0x53, 0x46, 0, 0, 1}), end);
+        }
+        MapDbPartitionLog third = open(torn);
+        assertEquals(batch(0, 27, 1, T0, VALUE), readAll(third));
+        assertTrue(third.knownCorruptOffsets().isEmpty());
+        assertEquals(end, Files.size(tornJournal), "the torn tail and the zeros after it are cut off");
+    }
+
+    /** Where the frames of a journal end (zeros after them are free space). */
+    private static long lastFrameEnd(Path journal) throws IOException {
+        byte[] bytes = Files.readAllBytes(journal);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        int position = Journal.HEADER_BYTES;
+        while (position + Journal.FRAME_HEADER_BYTES <= bytes.length && buffer.getInt(position) == Journal.FRAME_MAGIC) {
+            position += Journal.FRAME_HEADER_BYTES + buffer.getInt(position + 4);
+        }
+        return position;
+    }
+
+    @Test
     void aLastFrameCutShortOrFailingItsChecksumIsATornTail() throws IOException {
         Path dir = tempDir.resolve("log");
         MapDbPartitionLog log = open(dir);
