@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The disk's own durable-append latency: append 256 bytes, then {@code FileChannel.force}, like a
- * journal with one record per group commit. A sync publish that promises fsync-before-ack cannot
- * be faster than this, so it is the floor the sync-publish latency is judged against.
+ * The disk's own durable-write latency, two ways: append 256 bytes and {@code FileChannel.force}, like a journal
+ * with one record per group commit that grows its file; and the same write inside blocks the file already has
+ * (zeros written ahead, as Hawser's journal keeps them), where the fdatasync commits no file-system metadata. A sync
+ * publish that promises fsync-before-ack cannot be faster than the second, so it is the floor the sync-publish
+ * latency is judged against.
  */
 final class FsyncProbe {
   private static final int RECORD_BYTES = 256;
@@ -20,7 +22,7 @@ final class FsyncProbe {
 
   private FsyncProbe() {}
 
-  /** Measured in {@code dir} (the node's data filesystem), bounded by {@code budget}. */
+  /** Measured in {@code dir} (the node's data filesystem), bounded by {@code budget} for each way. */
   static Result measure(Path dir, int samples, Duration budget) {
     Path file;
     try {
@@ -30,26 +32,15 @@ final class FsyncProbe {
       throw new BenchException("cannot create the fsync probe file in " + dir + ": " + e.getMessage(), e);
     }
     String fsType = fileSystemType(file);
-    LatencyRecorder recorder = new LatencyRecorder(samples);
     byte[] bytes = new byte[RECORD_BYTES];
     ThreadLocalRandom.current().nextBytes(bytes);
     ByteBuffer record = ByteBuffer.wrap(bytes);
-    long deadline = System.nanoTime() + budget.toNanos();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      for (int i = 0; i < WARMUP + samples && System.nanoTime() < deadline; i++) {
-        record.clear();
-        long t0 = System.nanoTime();
-        while (record.hasRemaining()) {
-          ch.write(record);
-        }
-        // force(false) = fdatasync: the cheapest durable append (the file size still gets synced),
-        // i.e. the true lower bound for a log that fsyncs before acking.
-        ch.force(false);
-        long t1 = System.nanoTime();
-        if (i >= WARMUP) {
-          recorder.record(t1 - t0);
-        }
-      }
+    LatencyRecorder appending = new LatencyRecorder(samples);
+    LatencyRecorder inPlace = new LatencyRecorder(samples);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      writes(ch, record, 0, samples, budget, appending); // each write grows the file
+      ch.force(true);
+      writes(ch, record, 0, samples, budget, inPlace); // the same bytes again, inside the file
     } catch (IOException e) {
       throw new BenchException("fsync probe failed in " + dir + ": " + e.getMessage(), e);
     } finally {
@@ -59,10 +50,29 @@ final class FsyncProbe {
         // a leftover probe file is harmless; it lives in the bench's own directory
       }
     }
-    if (recorder.count() == 0) {
+    if (appending.count() == 0 || inPlace.count() == 0) {
       throw new BenchException("fsync probe: not a single fsync finished within " + budget.toSeconds() + " s in " + dir);
     }
-    return new Result(recorder.count(), recorder.summary(), dir.toAbsolutePath().toString(), fsType);
+    return new Result(appending.count(), appending.summary(), inPlace.summary(), dir.toAbsolutePath().toString(),
+        fsType);
+  }
+
+  /** 256-byte writes one after another from {@code position}, each followed by force(false) (fdatasync). */
+  private static void writes(FileChannel ch, ByteBuffer record, long position, int samples, Duration budget,
+      LatencyRecorder recorder) throws IOException {
+    long deadline = System.nanoTime() + budget.toNanos();
+    for (int i = 0; i < WARMUP + samples && System.nanoTime() < deadline; i++) {
+      record.clear();
+      long t0 = System.nanoTime();
+      while (record.hasRemaining()) {
+        ch.write(record, position + (long) i * RECORD_BYTES + record.position());
+      }
+      ch.force(false);
+      long t1 = System.nanoTime();
+      if (i >= WARMUP) {
+        recorder.record(t1 - t0);
+      }
+    }
   }
 
   private static String fileSystemType(Path file) {
@@ -73,6 +83,10 @@ final class FsyncProbe {
     }
   }
 
-  /** {@code fsType} matters: on tmpfs "fsync" is free and sync-publish numbers mean nothing. */
-  record Result(int samples, LatencyRecorder.LatencySummary latency, String path, String fsType) {}
+  /**
+   * {@code latency}: appending; {@code inPlace}: inside preallocated blocks. {@code fsType} matters: on tmpfs
+   * "fsync" is free and sync-publish numbers mean nothing.
+   */
+  record Result(int samples, LatencyRecorder.LatencySummary latency, LatencyRecorder.LatencySummary inPlace,
+      String path, String fsType) {}
 }
