@@ -139,13 +139,7 @@ class MapDbPartitionLogTest {
         }
 
         // A crash: the files as they are while the log is open, zeros and all.
-        Path crashed = tempDir.resolve("crashed");
-        Files.createDirectories(crashed);
-        for (Path file : LogFiles.withSuffix(dir, "")) {
-            if (!file.getFileName().toString().endsWith(".lock")) {
-                Files.copy(file, crashed.resolve(file.getFileName()));
-            }
-        }
+        Path crashed = copyOfFiles(dir, "crashed");
         Path copiedJournal = crashed.resolve(activeJournal.getFileName());
         MapDbPartitionLog again = open(crashed);
         assertEquals(25, again.endOffset());
@@ -160,13 +154,7 @@ class MapDbPartitionLogTest {
         // A torn write into the free space: non-zero bytes after the last frame, zeros after them.
         log.append(batch(25, 2, 1, T0, VALUE));
         log.sync();
-        Path torn = tempDir.resolve("torn");
-        Files.createDirectories(torn);
-        for (Path file : LogFiles.withSuffix(dir, "")) {
-            if (!file.getFileName().toString().endsWith(".lock")) {
-                Files.copy(file, torn.resolve(file.getFileName()));
-            }
-        }
+        Path torn = copyOfFiles(dir, "torn");
         Path tornJournal = torn.resolve(activeJournal.getFileName());
         long end = lastFrameEnd(tornJournal);
         try (FileChannel channel = FileChannel.open(tornJournal, StandardOpenOption.WRITE)) {
@@ -176,6 +164,18 @@ class MapDbPartitionLogTest {
         assertEquals(batch(0, 27, 1, T0, VALUE), readAll(third));
         assertTrue(third.knownCorruptOffsets().isEmpty());
         assertEquals(end, Files.size(tornJournal), "the torn tail and the zeros after it are cut off");
+    }
+
+    /** A copy of a log's files (not its lock) as they are now: what a crash at this moment leaves. */
+    private Path copyOfFiles(Path dir, String name) throws IOException {
+        Path copy = tempDir.resolve(name);
+        Files.createDirectories(copy);
+        for (Path file : LogFiles.withSuffix(dir, "")) {
+            if (!file.getFileName().toString().endsWith(".lock")) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        return copy;
     }
 
     /** Where the frames of a journal end (zeros after them are free space). */
