@@ -38,9 +38,9 @@ final class FsyncProbe {
     LatencyRecorder appending = new LatencyRecorder(samples);
     LatencyRecorder inPlace = new LatencyRecorder(samples);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      writes(ch, record, 0, samples, budget, appending); // each write grows the file
+      int written = writes(ch, record, WARMUP + samples, budget, appending); // each write grows the file
       ch.force(true);
-      writes(ch, record, 0, samples, budget, inPlace); // the same bytes again, inside the file
+      writes(ch, record, written, budget, inPlace); // the same bytes again, inside the file
     } catch (IOException e) {
       throw new BenchException("fsync probe failed in " + dir + ": " + e.getMessage(), e);
     } finally {
@@ -57,15 +57,19 @@ final class FsyncProbe {
         fsType);
   }
 
-  /** 256-byte writes one after another from {@code position}, each followed by force(false) (fdatasync). */
-  private static void writes(FileChannel ch, ByteBuffer record, long position, int samples, Duration budget,
-      LatencyRecorder recorder) throws IOException {
+  /**
+   * Up to {@code count} 256-byte writes one after another from the start of the file, each followed by
+   * force(false) (fdatasync); the first {@value #WARMUP} are not recorded. Returns how many were made in the budget.
+   */
+  private static int writes(FileChannel ch, ByteBuffer record, int count, Duration budget, LatencyRecorder recorder)
+      throws IOException {
     long deadline = System.nanoTime() + budget.toNanos();
-    for (int i = 0; i < WARMUP + samples && System.nanoTime() < deadline; i++) {
+    int i = 0;
+    for (; i < count && System.nanoTime() < deadline; i++) {
       record.clear();
       long t0 = System.nanoTime();
       while (record.hasRemaining()) {
-        ch.write(record, position + (long) i * RECORD_BYTES + record.position());
+        ch.write(record, (long) i * RECORD_BYTES + record.position());
       }
       ch.force(false);
       long t1 = System.nanoTime();
@@ -73,6 +77,7 @@ final class FsyncProbe {
         recorder.record(t1 - t0);
       }
     }
+    return i;
   }
 
   private static String fileSystemType(Path file) {

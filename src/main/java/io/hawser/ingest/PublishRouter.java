@@ -106,9 +106,6 @@ public final class PublishRouter {
                         return Future.succeededFuture();
                     }));
         }
-        if (sent.size() == 1) {
-            return sent.get(0).map(v -> new Messages.PublishResult(Arrays.asList(acks)));
-        }
         return Future.all(sent).map(v -> new Messages.PublishResult(Arrays.asList(acks)));
     }
 

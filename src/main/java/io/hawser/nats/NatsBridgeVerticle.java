@@ -290,18 +290,18 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         batch.forEach(c -> messages.add(c.message()));
         Messages.Publish publish = new Messages.Publish(stream, messages, batch.get(0).ack(), CAPTURE_TIMEOUT_MS, -1);
         router.publish(publish).onComplete(result -> {
-                    List<PublishAck> acks = result.acks();
-                    for (int i = 0; i < batch.size(); i++) {
-                        if (batch.get(i).replyTo() != null) {
-                            reply(batch.get(i).replyTo(), NatsTranslation.reply(acks.get(i)));
-                        }
-                    }
-                    finished(batch.size());
-                }, failure -> {
-                    byte[] error = NatsTranslation.error(Failures.toHawser(failure));
-                    batch.stream().filter(c -> c.replyTo() != null).forEach(c -> reply(c.replyTo(), error));
-                    finished(batch.size());
-                });
+            List<PublishAck> acks = result.acks();
+            for (int i = 0; i < batch.size(); i++) {
+                if (batch.get(i).replyTo() != null) {
+                    reply(batch.get(i).replyTo(), NatsTranslation.reply(acks.get(i)));
+                }
+            }
+            finished(batch.size());
+        }, failure -> {
+            byte[] error = NatsTranslation.error(Failures.toHawser(failure));
+            batch.stream().filter(c -> c.replyTo() != null).forEach(c -> reply(c.replyTo(), error));
+            finished(batch.size());
+        });
     }
 
     private void finished(int count) {
