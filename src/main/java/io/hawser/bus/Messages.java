@@ -80,7 +80,17 @@ public final class Messages {
     public record PartitionStatuses(List<PartitionStatus> partitions) {
     }
 
-    public record CursorPut(String stream, String cursor, int partition, long offset) {
+    /**
+     * Sets a cursor. {@code leaderEpoch} fences a writer that follows leadership (the republisher): the put is
+     * refused with {@code no_leader} unless the partition is still led at that epoch, so a deposed writer cannot
+     * move the cursor back. {@link #ANY_EPOCH} for clients.
+     */
+    public record CursorPut(String stream, String cursor, int partition, long offset, long leaderEpoch) {
+        public static final long ANY_EPOCH = -1;
+
+        public CursorPut(String stream, String cursor, int partition, long offset) {
+            this(stream, cursor, partition, offset, ANY_EPOCH);
+        }
     }
 
     public record CursorGet(String stream, String cursor) {

@@ -9,6 +9,7 @@ import io.hawser.ingest.PublishRouter;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.model.AckPolicy;
 import io.hawser.model.HawserException;
+import io.hawser.model.PartitionState;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
 import io.hawser.model.StreamConfig;
@@ -178,7 +179,8 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         republishing.forEach((name, c) -> republishers.computeIfAbsent(name, n -> {
             Republisher r = new Republisher(vertx, n, c.partitions(), c.republish(), () -> connection,
                     republished::increment, p -> catalog.partition(n, p)
-                            .map(state -> config.nodeId().equals(state.leader())).orElse(false));
+                            .filter(state -> config.nodeId().equals(state.leader()))
+                            .map(PartitionState::epoch).orElse(-1L));
             r.start();
             return r;
         }));

@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +26,10 @@ import java.util.function.Supplier;
  * stream's cursor {@value #CURSOR}; after a restart it resumes after that offset. So in steady state every committed
  * message goes out exactly once; a crash between a flush and the cursor write repeats at most that batch (never a
  * gap). While NATS is unreachable the loop waits and resumes where it stopped.
+ *
+ * <p>Only the partition's leader republishes it, fenced by the leader epoch it started under: it stops at the first
+ * message after the catalog shows another epoch, and its cursor writes carry that epoch, so a deposed leader's late
+ * write is refused instead of moving the cursor back under the new leader.
  *
  * <p>Threading: driven from the bridge verticle's event loop; publishing and flushing run on Vert.x workers.
  */
@@ -41,13 +46,16 @@ final class Republisher {
     private final String subject;
     private final Supplier<Connection> connection;
     private final Runnable onPublished;
-    private final java.util.function.IntPredicate leadsHere;
+    private final IntToLongFunction leaderEpochHere;
     private volatile boolean stopped;
 
-    /** @param leadsHere whether this node leads a partition now: only a partition's leader republishes it */
+    /**
+     * @param leaderEpochHere the epoch at which this node leads a partition now, -1 when it does not lead it: only a
+     *                        partition's leader republishes it
+     */
     Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
-                Runnable onPublished, java.util.function.IntPredicate leadsHere) {
-        this.leadsHere = leadsHere;
+                Runnable onPublished, IntToLongFunction leaderEpochHere) {
+        this.leaderEpochHere = leaderEpochHere;
         this.vertx = vertx;
         this.stream = stream;
         this.partitions = partitions;
@@ -74,7 +82,8 @@ final class Republisher {
         if (stopped) {
             return;
         }
-        if (!leadsHere.test(partition)) {
+        long epoch = leaderEpochHere.applyAsLong(partition);
+        if (epoch < 0) {
             vertx.setTimer(LEADER_CHECK_MS, t -> follow(partition));
             return;
         }
@@ -85,7 +94,7 @@ final class Republisher {
                         ? Future.succeededFuture(Map.of()) : Future.failedFuture(e))
                 .onComplete(stored -> {
                     Long last = stored.get(partition);
-                    pull(partition, last == null ? Messages.Read.EARLIEST : last + 1);
+                    pull(partition, epoch, last == null ? Messages.Read.EARLIEST : last + 1);
                 }, failure -> vertx.setTimer(RETRY_MS, t -> follow(partition)));
     }
 
@@ -93,11 +102,11 @@ final class Republisher {
         stopped = true;
     }
 
-    private void pull(int partition, long from) {
+    private void pull(int partition, long epoch, long from) {
         if (stopped) {
             return;
         }
-        if (!leadsHere.test(partition)) {
+        if (leaderEpochHere.applyAsLong(partition) != epoch) {
             follow(partition); // leadership moved: the new leader goes on from the stored position
             return;
         }
@@ -109,31 +118,43 @@ final class Republisher {
                     if (result.messages().isEmpty()) {
                         return Future.succeededFuture(result.nextOffset());
                     }
-                    return vertx.executeBlocking(() -> publish(partition, result), false)
+                    return vertx.executeBlocking(() -> publish(partition, epoch, result), false)
                             .compose(last -> vertx.eventBus().request(Addresses.STORAGE_CURSOR_PUT,
-                                    new Messages.CursorPut(stream, CURSOR, partition, last)))
+                                    new Messages.CursorPut(stream, CURSOR, partition, last, epoch)))
                             .map(stored -> result.nextOffset());
                 })
-                .onComplete(next -> pull(partition, next), failure -> {
+                .onComplete(next -> pull(partition, epoch, next), failure -> {
                     HawserException e = Failures.toHawser(failure);
                     if (e.code() == ErrorCode.STREAM_NOT_FOUND || e.code() == ErrorCode.PARTITION_NOT_FOUND) {
                         stopped = true;
                         return;
                     }
+                    if (e.code() == ErrorCode.NO_LEADER) {
+                        vertx.setTimer(RETRY_MS, t -> follow(partition)); // from the stored position, if still ours
+                        return;
+                    }
                     // NATS down, or storage busy: try the same offset again shortly.
-                    vertx.setTimer(RETRY_MS, t -> pull(partition, from));
+                    vertx.setTimer(RETRY_MS, t -> pull(partition, epoch, from));
                 });
     }
 
-    /** Publishes the batch and waits until the NATS server has it. Returns the last offset published. */
-    private long publish(int partition, Messages.ReadResult result) throws Exception {
+    /**
+     * Publishes the batch and waits until the NATS server has it. Returns the last offset published; fails with
+     * {@code no_leader} when leadership moved meanwhile (what went out stays out; the cursor is not moved).
+     */
+    private long publish(int partition, long epoch, Messages.ReadResult result) throws Exception {
         Connection nc = connection.get();
         if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
             throw new HawserException(ErrorCode.NOT_READY, "NATS is not connected");
         }
         long last = -1;
+        boolean moved = false;
         for (StoredMessage m : result.messages()) {
             if (stopped) {
+                break;
+            }
+            if (leaderEpochHere.applyAsLong(partition) != epoch) {
+                moved = true;
                 break;
             }
             Headers headers = new Headers();
@@ -146,6 +167,10 @@ final class Republisher {
             onPublished.run();
         }
         nc.flush(Duration.ofSeconds(10));
+        if (moved) {
+            throw new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
+                    + " moved from epoch " + epoch + " while republishing");
+        }
         if (last < 0) {
             throw new HawserException(ErrorCode.NOT_READY, "republisher stopped");
         }

@@ -449,6 +449,10 @@ public final class StorageVerticle extends AbstractVerticle {
         try {
             leader = storage.leader(put.stream(), put.partition());
             incarnation = catalog.entry(put.stream()).map(StreamEntry::incarnation).orElse(-1L);
+            if (put.leaderEpoch() != Messages.CursorPut.ANY_EPOCH && put.leaderEpoch() != leader.epoch()) {
+                throw new HawserException(ErrorCode.NO_LEADER, "leadership of " + put.stream() + "/"
+                        + put.partition() + " moved from epoch " + put.leaderEpoch() + " to " + leader.epoch());
+            }
             if (put.offset() < -1 || put.offset() > leader.highWatermark()) {
                 throw new HawserException(ErrorCode.INVALID_OFFSET, "cursor offset must be between -1 and the "
                         + "high watermark " + leader.highWatermark() + " (got " + put.offset() + ")");

@@ -87,6 +87,11 @@ public final class TestCluster implements AutoCloseable {
         return apis[i];
     }
 
+    /** The running node {@code i} (for its event bus), null while it is stopped. */
+    public HawserNode node(int i) {
+        return nodes[i];
+    }
+
     public Path dataDir(int i) {
         return root.resolve(nodeId(i));
     }

@@ -1,0 +1,163 @@
+package io.hawser.nats;
+
+import io.hawser.bus.Addresses;
+import io.hawser.bus.Failures;
+import io.hawser.bus.Messages;
+import io.hawser.model.ErrorCode;
+import io.hawser.model.HawserException;
+import io.hawser.testkit.Await;
+import io.hawser.testkit.HttpApi;
+import io.hawser.testkit.NatsServer;
+import io.hawser.testkit.TestCluster;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Republish across a leader change, on three in-process nodes and a real nats-server: the new leader resumes from
+ * the stored cursor, so subscribers see every committed offset, repeats stay within one batch, and keeping the
+ * highest {@code Hawser-Offset} seen gives each message once, in order. A cursor write fenced with the old leader
+ * epoch is refused.
+ */
+class RepublishLeaderChangeIT {
+    private static final String STREAM = "rlc";
+    /** The republisher's batch: the most a subscriber may see twice around one leader change. */
+    private static final int BATCH = 1000;
+
+    private record Seen(long offset, String value) {
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theNewLeaderResumesFromTheStoredCursorAndAStaleEpochCannotMoveIt() throws Exception {
+        try (NatsServer nats = NatsServer.start();
+             TestCluster cluster = TestCluster.start(3, c -> c.withNatsUrl(nats.url()));
+             Connection nc = Nats.connect(nats.url())) {
+            List<Seen> seen = new ArrayList<>();
+            Dispatcher out = nc.createDispatcher(m -> {
+                synchronized (seen) {
+                    seen.add(new Seen(Long.parseLong(m.getHeaders().getFirst("Hawser-Offset")),
+                            new String(m.getData(), StandardCharsets.UTF_8)));
+                }
+            });
+            out.subscribe("rlc.out");
+            Nats.flush(nc);
+            cluster.api(0).createStream(new JsonObject().put("name", STREAM).put("partitions", 1)
+                    .put("replicationFactor", 3).put("ackPolicy", "all").put("republish", "rlc.out"));
+            String oldLeader = cluster.awaitLeader(0, STREAM, 0);
+            cluster.awaitIsr(0, STREAM, 0, 3);
+            int oldIndex = cluster.indexOf(oldLeader);
+            int via = (oldIndex + 1) % 3;
+            HttpApi api = cluster.api(via);
+            long oldEpoch = api.partition(STREAM, 0).getLong("epoch");
+
+            AtomicBoolean publishing = new AtomicBoolean(true);
+            AtomicInteger acked = new AtomicInteger();
+            Thread publisher = new Thread(() -> {
+                int i = 0;
+                while (publishing.get()) {
+                    // While the partition changes leader a publish may be refused or time out (its fate unknown):
+                    // the checks below compare with what is stored, not with what was acknowledged.
+                    HttpApi.Response r = api.publish(STREAM, "ack=all", "m-" + i++, Map.of());
+                    if (r.status() == 201) {
+                        acked.incrementAndGet();
+                    }
+                }
+            }, "rlc-publisher");
+            publisher.start();
+            try {
+                Await.until(Duration.ofSeconds(30), "500 publishes acknowledged", () -> acked.get() >= 500);
+                cluster.stop(oldIndex); // a clean stop hands the partition over
+                Await.until(Duration.ofSeconds(30), "a new leader", () -> {
+                    String leader = api.partition(STREAM, 0).getString("leader");
+                    return leader != null && !leader.equals(oldLeader);
+                });
+                int ackedAtChange = acked.get();
+                Await.until(Duration.ofSeconds(30), "500 more publishes acknowledged under the new leader",
+                        () -> acked.get() >= ackedAtChange + 500);
+            } finally {
+                publishing.set(false);
+                publisher.join(30_000);
+            }
+
+            JsonObject partition = api.partition(STREAM, 0);
+            long newEpoch = partition.getLong("epoch");
+            assertNotEquals(oldEpoch, newEpoch, "the leader epoch moved on");
+            long last = partition.getLong("highWatermark");
+            Map<Long, String> stored = new HashMap<>();
+            for (JsonObject m : api.readAll(STREAM, 0, 0, 1000)) {
+                stored.put(m.getLong("offset"), new String(Base64.getDecoder().decode(m.getString("value")),
+                        StandardCharsets.UTF_8));
+            }
+            Await.until(Duration.ofSeconds(30), "offset " + last + " republished", () -> {
+                synchronized (seen) {
+                    return seen.stream().anyMatch(s -> s.offset() == last);
+                }
+            });
+            Await.until(Duration.ofSeconds(30), "the republish cursor reaches " + last,
+                    () -> republishCursor(api) == last);
+
+            List<Seen> arrived;
+            synchronized (seen) {
+                arrived = List.copyOf(seen);
+            }
+            long highest = -1;
+            int repeats = 0;
+            for (Seen s : arrived) {
+                assertEquals(stored.get(s.offset()), s.value(), "republished value of offset " + s.offset());
+                if (s.offset() <= highest) {
+                    repeats++;
+                    continue;
+                }
+                assertEquals(highest + 1, s.offset(), "keeping the highest offset seen, offsets follow on");
+                highest = s.offset();
+            }
+            assertTrue(highest >= last, "every committed offset up to " + last + " republished, got " + highest);
+            assertTrue(repeats <= BATCH, repeats + " repeats around one leader change; at most one batch");
+            System.out.println("[RepublishLeaderChangeIT] epoch " + oldEpoch + " -> " + newEpoch + ": offsets 0.."
+                    + last + " republished, " + repeats + " repeated");
+
+            // The old leader's epoch no longer writes the cursor; the current one does.
+            long cursorBefore = republishCursor(api);
+            Messages.CursorPut stale = new Messages.CursorPut(STREAM, "__hawser.republish", 0, 0, oldEpoch);
+            try {
+                cluster.node(via).vertx().eventBus().request(Addresses.STORAGE_CURSOR_PUT, stale)
+                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                fail("a cursor write fenced with the old epoch " + oldEpoch + " was accepted");
+            } catch (ExecutionException e) {
+                HawserException refusal = Failures.toHawser(e.getCause());
+                assertEquals(ErrorCode.NO_LEADER, refusal.code(), refusal.getMessage());
+                assertTrue(refusal.getMessage().contains("moved from epoch " + oldEpoch), refusal.getMessage());
+            }
+            assertEquals(cursorBefore, republishCursor(api), "the refused write left the cursor alone");
+            Messages.CursorPut current = new Messages.CursorPut(STREAM, "__hawser.republish", 0, cursorBefore,
+                    newEpoch);
+            cluster.node(via).vertx().eventBus().request(Addresses.STORAGE_CURSOR_PUT, current)
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long republishCursor(HttpApi api) {
+        HttpApi.Response r = api.get("/v1/streams/" + STREAM + "/cursors/__hawser.republish");
+        return r.status() == 200 ? r.json().getJsonObject("partitions").getLong("0", -1L) : -1;
+    }
+}
