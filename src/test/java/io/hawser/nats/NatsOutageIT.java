@@ -6,6 +6,7 @@ import io.hawser.testkit.Await;
 import io.hawser.testkit.ChildNode;
 import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.NatsServer;
+import io.hawser.testkit.Soak;
 import io.hawser.testkit.TestNode;
 import io.nats.client.Connection;
 import io.vertx.core.json.JsonObject;
@@ -95,7 +96,7 @@ class NatsOutageIT {
     }
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void successRepliesAreStoredThroughNatsAndNodeCrashes() throws Exception {
         nats = NatsServer.start();
         hawser = ChildNode.start(dataDir, "outage-node", "--nats-url", nats.url());
@@ -110,40 +111,49 @@ class NatsOutageIT {
             publishers.awaitSuccesses(200, Duration.ofSeconds(30), "before the NATS outage");
 
             // ---------------------------------------------------------- nats-server: kill -9, down for a while
-            nats.kill();
-            long natsDown = System.nanoTime();
-            Await.until(Duration.ofSeconds(5), "/health/ready reports nats connected false",
-                    () -> Boolean.FALSE.equals(Nats.healthNatsConnected(api)));
-            Await.until(Duration.ofSeconds(5), "hawser_nats_connected is 0",
-                    () -> Double.valueOf(0).equals(Nats.metric(api, "hawser_nats_connected")));
-            // HTTP publishes go on while NATS is down
-            for (int i = 0; i < 20; i++) {
-                String value = "http-during-outage-" + i;
-                JsonObject ack = api.publish(STREAM, "ack=leader", value, Map.of()).expect(201).json();
-                recordAck(ack.put("value", value), "HTTP publish during the NATS outage");
-            }
-            long remaining = NATS_OUTAGE.toNanos() - (System.nanoTime() - natsDown);
-            if (remaining > 0) {
-                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(remaining)); // the outage itself: nothing to poll for
-            }
-            int successesBeforeRestart = publishers.successes.get();
+            // The first outage outlasts jnats' default reconnect budget. With the soak switch, shorter ones follow
+            // back to back: reconnects in quick succession are where a stuck jnats writer (#1522) shows.
+            int outages = Soak.rounds(1, 10);
+            long reconnectMs = 0;
+            long resumedMs = 0;
+            for (int round = 0; round < outages; round++) {
+                Duration outage = round == 0 ? NATS_OUTAGE : Duration.ofMillis(300L + 400L * round);
+                String which = "NATS outage " + (round + 1) + " of " + outages;
+                nats.kill();
+                long natsDown = System.nanoTime();
+                Await.until(Duration.ofSeconds(5), "/health/ready reports nats connected false (" + which + ")",
+                        () -> Boolean.FALSE.equals(Nats.healthNatsConnected(api)));
+                Await.until(Duration.ofSeconds(5), "hawser_nats_connected is 0 (" + which + ")",
+                        () -> Double.valueOf(0).equals(Nats.metric(api, "hawser_nats_connected")));
+                // HTTP publishes go on while NATS is down
+                for (int i = 0; i < 20; i++) {
+                    String value = "http-during-outage-" + round + "-" + i;
+                    JsonObject ack = api.publish(STREAM, "ack=leader", value, Map.of()).expect(201).json();
+                    recordAck(ack.put("value", value), "HTTP publish during " + which);
+                }
+                long remaining = outage.toNanos() - (System.nanoTime() - natsDown);
+                if (remaining > 0) {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(remaining)); // the outage itself: nothing to poll for
+                }
+                int successesBeforeRestart = publishers.successes.get();
 
-            nats.restart(); // same port
-            long natsUp = System.nanoTime();
-            Connection old = client;
-            client = Nats.connect(nats.url());
-            old.close();
-            Await.until(Duration.ofSeconds(5), "the bridge reconnects within 5 s after nats-server is back",
-                    () -> Boolean.TRUE.equals(Nats.healthNatsConnected(api)));
-            long reconnectMs = (System.nanoTime() - natsUp) / 1_000_000;
-            publishers.awaitSuccesses(successesBeforeRestart + 1, Duration.ofSeconds(10),
-                    "within 10 s after nats-server is back");
-            long resumedMs = (System.nanoTime() - natsUp) / 1_000_000;
-            assertEquals(Double.valueOf(1.0), Nats.metric(api, "hawser_nats_connected"),
-                    "hawser_nats_connected after reconnecting");
-            publishers.awaitSuccesses(publishers.successes.get() + 200, Duration.ofSeconds(30),
-                    "after the NATS outage");
-            verifyStored(api, "after the NATS outage");
+                nats.restart(); // same port
+                long natsUp = System.nanoTime();
+                Connection old = client;
+                client = Nats.connect(nats.url());
+                old.close();
+                Await.until(Duration.ofSeconds(5), "the bridge reconnects within 5 s after nats-server is back ("
+                        + which + ")", () -> Boolean.TRUE.equals(Nats.healthNatsConnected(api)));
+                reconnectMs = Math.max(reconnectMs, (System.nanoTime() - natsUp) / 1_000_000);
+                publishers.awaitSuccesses(successesBeforeRestart + 1, Duration.ofSeconds(10),
+                        "within 10 s after nats-server is back (" + which + ")");
+                resumedMs = Math.max(resumedMs, (System.nanoTime() - natsUp) / 1_000_000);
+                assertEquals(Double.valueOf(1.0), Nats.metric(api, "hawser_nats_connected"),
+                        "hawser_nats_connected after reconnecting (" + which + ")");
+                publishers.awaitSuccesses(publishers.successes.get() + 200, Duration.ofSeconds(30),
+                        "after " + which);
+                verifyStored(api, "after " + which);
+            }
 
             // ---------------------------------------------------------- Hawser node: kill -9
             hawser.kill();
@@ -167,8 +177,9 @@ class NatsOutageIT {
                     "after the node restart");
             publishers.stop();
             verifyStored(api2, "after kill -9 of the node and a restart");
-            System.out.println("[NatsOutageIT] bridge reconnected " + reconnectMs + " ms and requests succeeded "
-                    + resumedMs + " ms after nats-server came back; outcomes " + outcomes + "; " + acked.size()
+            System.out.println("[NatsOutageIT] " + outages + " NATS outage(s): the bridge reconnected within "
+                    + reconnectMs + " ms and requests succeeded within " + resumedMs + " ms after nats-server came"
+                    + " back; outcomes " + outcomes + "; " + acked.size()
                     + " acknowledged");
         } finally {
             publishers.stop();
