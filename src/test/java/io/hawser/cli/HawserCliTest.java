@@ -5,9 +5,9 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.MirrorCheck;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -25,27 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin CLI against real in-process nodes: streams, publish, tail, cluster, and backup -> restore. */
 class HawserCliTest {
-    private static TestNode source;
-    private static TestNode target;
+    // started in this order, closed in the reverse one
+    @RegisterExtension
+    @Order(1)
+    static final TestNode source = TestNode.perClass();
+    @RegisterExtension
+    @Order(2)
+    static final TestNode target = TestNode.perClass();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        source = TestNode.start();
-        target = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (target != null) {
-            target.close();
-        }
-        if (source != null) {
-            source.close();
-        }
-    }
 
     private record Run(int exit, String out, String err) {
     }

@@ -4,9 +4,9 @@ import io.hawser.testkit.AckedLoad;
 import io.hawser.testkit.ChildCluster;
 import io.hawser.testkit.ReplicaLogs;
 import io.hawser.testkit.Soak;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,19 +30,12 @@ class LeaderFailoverIT {
     private static final int PARTITIONS = 2;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private ChildCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final ChildCluster cluster = ChildCluster.perTest("leader-failover", 3);
 
     @Test
     @Timeout(value = 3600, unit = TimeUnit.SECONDS)
     void killMinus9OfTheLeaderLosesNoAcknowledgedMessage() {
-        cluster = ChildCluster.start("leader-failover", 3);
         AckedLoad load = cluster.startLoad("failover", STREAM, PARTITIONS, WAIT);
 
         List<Long> failoverMs = new ArrayList<>();

@@ -8,9 +8,9 @@ import io.hawser.testkit.Expect;
 import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.ReplicaLogs;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,23 +33,16 @@ class MinIsrIT {
     private static final String STREAM = "minisr";
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private ChildCluster cluster;
+    @RegisterExtension
+    final ChildCluster cluster = ChildCluster.perTest("min-isr", 3);
     private final AtomicInteger seq = new AtomicInteger();
     private final List<AckedLoad.Ack> acked = new ArrayList<>();
     private final List<String> refused = new ArrayList<>();
     private int transientNoLeader;
 
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void ackAllIsRefusedWhileTheIsrIsBelowTheMinimum() {
-        cluster = ChildCluster.start("min-isr", 3);
         cluster.api(0).createStream(new JsonObject().put("name", STREAM).put("partitions", 1)
                 .put("replicationFactor", 3).put("minInsyncReplicas", 3).put("ackPolicy", "all"));
         String leader = cluster.awaitLeader(STREAM, 0, WAIT);

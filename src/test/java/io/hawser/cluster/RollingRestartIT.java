@@ -4,9 +4,9 @@ import io.hawser.testkit.AckedLoad;
 import io.hawser.testkit.ChildCluster;
 import io.hawser.testkit.ReplicaLogs;
 import io.hawser.testkit.Soak;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,19 +29,12 @@ class RollingRestartIT {
     private static final int PARTITIONS = 2;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private ChildCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final ChildCluster cluster = ChildCluster.perTest("rolling-restart", 3);
 
     @Test
     @Timeout(value = 3600, unit = TimeUnit.SECONDS)
     void aRollingRestartLosesNoAcknowledgedMessage() {
-        cluster = ChildCluster.start("rolling-restart", 3);
         AckedLoad load = cluster.startLoad("rolling", STREAM, PARTITIONS, WAIT);
 
         int passes = Soak.rounds(1, 5);

@@ -5,9 +5,8 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.hawser.testkit.Await;
 import io.hawser.testkit.WsClient;
@@ -18,21 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Health, metrics and cluster endpoints of a single node. */
 class HealthAndMetricsTest {
-    private static TestNode node;
-    private static HttpApi api;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-        api = node.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-    }
+    @RegisterExtension
+    static final TestNode node = TestNode.perClass();
+    private static final HttpApi api = node.api();
 
     @Test
     void liveIs200() {

@@ -5,9 +5,8 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,21 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PublishApiTest {
     private static final AtomicInteger SEQ = new AtomicInteger();
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestNode node;
-    private static HttpApi api;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-        api = node.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-    }
+    @RegisterExtension
+    static final TestNode node = TestNode.perClass();
+    private static final HttpApi api = node.api();
 
     private static String stream(int partitions) {
         String s = "pub-" + SEQ.incrementAndGet();

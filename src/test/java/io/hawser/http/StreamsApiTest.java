@@ -5,9 +5,8 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,21 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code /v1/streams}: create, list, describe, patch, delete, validation, durability of the catalogue. */
 class StreamsApiTest {
     private static final AtomicInteger SEQ = new AtomicInteger();
-    private static TestNode node;
-    private static HttpApi api;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-        api = node.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-    }
+    @RegisterExtension
+    static final TestNode node = TestNode.perClass();
+    private static final HttpApi api = node.api();
 
     private static String name(String prefix) {
         return prefix + "-" + SEQ.incrementAndGet();

@@ -5,9 +5,8 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.TestNode;
 import io.hawser.testkit.WsClient;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -31,21 +30,9 @@ class SubscribeApiTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** Time given to a new subscription to settle before live publishes or "nothing more" checks. */
     private static final Duration SETTLE = Duration.ofMillis(400);
-    private static TestNode node;
-    private static HttpApi api;
-
-    @BeforeAll
-    static void start() {
-        node = TestNode.start();
-        api = node.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (node != null) {
-            node.close();
-        }
-    }
+    @RegisterExtension
+    static final TestNode node = TestNode.perClass();
+    private static final HttpApi api = node.api();
 
     private static String stream(int partitions) {
         String s = "sub-" + SEQ.incrementAndGet();
@@ -60,6 +47,12 @@ class SubscribeApiTest {
     private static void publishTexts(String s, int partition, int from, int to) {
         for (int i = from; i < to; i++) {
             api.publishOk(s, "partition=" + partition, "m" + i);
+        }
+    }
+
+    private static void publishTextsToEach(String s, int partitions, int from, int to) {
+        for (int p = 0; p < partitions; p++) {
+            publishTexts(s, p, from, to);
         }
     }
 
@@ -233,9 +226,7 @@ class SubscribeApiTest {
     @Test
     void partitionNDeliversOnlyThatPartition() {
         String s = stream(3);
-        for (int p = 0; p < 3; p++) {
-            publishTexts(s, p, 0, 3);
-        }
+        publishTextsToEach(s, 3, 0, 3);
         try (WsClient ws = subscribe(s, "partition=1&start=earliest")) {
             assertFrames(ws.next(3, WAIT), s, 1, 0);
             assertNothingMore(ws);
@@ -249,18 +240,14 @@ class SubscribeApiTest {
     @Test
     void noPartitionMeansAllPartitionsEachInOffsetOrder() {
         String s = stream(3);
-        for (int p = 0; p < 3; p++) {
-            publishTexts(s, p, 0, 4);
-        }
+        publishTextsToEach(s, 3, 0, 4);
         try (WsClient ws = subscribe(s, "start=earliest")) {
             Map<Integer, List<Long>> got = byPartition(ws.next(12, WAIT), s);
             for (int p = 0; p < 3; p++) {
                 assertEquals(List.of(0L, 1L, 2L, 3L), got.get(p), "partition " + p + ": " + got);
             }
             assertNothingMore(ws);
-            for (int p = 0; p < 3; p++) {
-                publishTexts(s, p, 4, 6);
-            }
+            publishTextsToEach(s, 3, 4, 6);
             Map<Integer, List<Long>> live = byPartition(ws.next(6, WAIT), s);
             for (int p = 0; p < 3; p++) {
                 assertEquals(List.of(4L, 5L), live.get(p), "live partition " + p + ": " + live);

@@ -1,7 +1,7 @@
 package io.hawser.log;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,8 @@ public abstract class PartitionLogContractTest {
     @TempDir
     protected Path tempDir;
     protected final MutableClock clock = new MutableClock(T0);
-    private final List<PartitionLog> opened = new ArrayList<>();
+    @RegisterExtension
+    final OpenedLogs opened = new OpenedLogs();
     private int logs;
 
     /** Opens (or reopens) the log kept in {@code dir}. */
@@ -57,23 +58,12 @@ public abstract class PartitionLogContractTest {
     protected void settle(PartitionLog log) {
     }
 
-    @AfterEach
-    void closeLogs() {
-        for (PartitionLog log : opened) {
-            try {
-                log.close();
-            } catch (RuntimeException ignored) {
-                // the test may have closed or broken it on purpose
-            }
-        }
-    }
-
     protected LogConfig config() {
         return new LogConfig(SEGMENT_BYTES, 0, 2 * RECORD_BYTES, clock);
     }
 
     protected PartitionLog newLog(LogConfig config) {
-        return track(open(tempDir.resolve("log-" + logs++), config));
+        return opened.track(open(tempDir.resolve("log-" + logs++), config));
     }
 
     protected PartitionLog newLog() {
@@ -83,12 +73,7 @@ public abstract class PartitionLogContractTest {
     /** Closes {@code log} and opens its directory again (persistent implementations only). */
     protected PartitionLog reopen(PartitionLog log, LogConfig config) {
         log.close();
-        return track(open(tempDir.resolve("log-" + (logs - 1)), config));
-    }
-
-    private PartitionLog track(PartitionLog log) {
-        opened.add(log);
-        return log;
+        return opened.track(open(tempDir.resolve("log-" + (logs - 1)), config));
     }
 
     /** Appends offsets {@code from..to} one record per call, epoch 1, timestamp T0 + offset. */

@@ -8,9 +8,9 @@ import io.hawser.testkit.MirrorCheck;
 import io.hawser.testkit.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,24 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MirrorTest {
     private static final Duration CATCH_UP = Duration.ofSeconds(30);
     private static final AtomicInteger SEQ = new AtomicInteger();
-    private static TestNode hub;
-    private static TestNode leaf;
-
-    @BeforeAll
-    static void start() {
-        hub = TestNode.start(c -> c.withSegmentBytes(4096).withRetentionCheckMs(100));
-        leaf = TestNode.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (leaf != null) {
-            leaf.close();
-        }
-        if (hub != null) {
-            hub.close();
-        }
-    }
+    // started in this order, closed in the reverse one
+    @RegisterExtension
+    @Order(1)
+    static final TestNode hub = TestNode.perClass(c -> c.withSegmentBytes(4096).withRetentionCheckMs(100));
+    @RegisterExtension
+    @Order(2)
+    static final TestNode leaf = TestNode.perClass();
 
     private static String name(String prefix) {
         return prefix + "-" + SEQ.incrementAndGet();
@@ -79,6 +68,20 @@ class MirrorTest {
         }
     }
 
+    /** Waits until the leaf's {@code mirror} has caught up with the hub's {@code source}; both hold {@code count}. */
+    private static void awaitMirroredFromHub(String source, String mirror, long count) {
+        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
+        assertEquals(count, MirrorCheck.assertIdentical(hub.api(), source, leaf.api(), mirror, 0));
+    }
+
+    /** A new stream of {@code partitions} partitions holding {@code count} messages from {@link #publishVaried}. */
+    private static String variedStream(HttpApi api, String prefix, int partitions, int count) {
+        String stream = name(prefix);
+        api.createStream(stream, partitions);
+        publishVaried(api, stream, count, partitions);
+        return stream;
+    }
+
     private static JsonObject createMirror(HttpApi api, String name, String source, String url) {
         JsonObject mirror = new JsonObject().put("stream", source);
         if (url != null) {
@@ -89,19 +92,15 @@ class MirrorTest {
 
     @Test
     void remoteMirrorCopiesOffsetsTimestampsKeysAndHeadersThenFollowsLive() {
-        String source = name("orders");
-        hub.api().createStream(source, 3);
-        publishVaried(hub.api(), source, 3_000, 3);
+        String source = variedStream(hub.api(), "orders", 3, 3_000);
 
         String mirror = name("orders-copy");
         JsonObject created = createMirror(leaf.api(), mirror, source, hubUrl());
         assertEquals(3, created.getJsonArray("partitions").size(), "a mirror takes its source's partitions");
-        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
-        assertEquals(3_000, MirrorCheck.assertIdentical(hub.api(), source, leaf.api(), mirror, 0));
+        awaitMirroredFromHub(source, mirror, 3_000);
 
         publishVaried(hub.api(), source, 1_000, 3); // live: the puller is waiting on a long poll
-        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
-        assertEquals(4_000, MirrorCheck.assertIdentical(hub.api(), source, leaf.api(), mirror, 0));
+        awaitMirroredFromHub(source, mirror, 4_000);
 
         JsonObject status = Await.value(CATCH_UP, "mirror status active", () -> leaf.api().describe(mirror)
                 .getJsonObject("mirror"), m -> "active".equals(m.getString("state")));
@@ -137,9 +136,7 @@ class MirrorTest {
 
     @Test
     void sameClusterMirrorAndMirrorOfMirror() {
-        String source = name("local");
-        leaf.api().createStream(source, 2);
-        publishVaried(leaf.api(), source, 2_000, 2);
+        String source = variedStream(leaf.api(), "local", 2, 2_000);
         String first = name("local-copy");
         createMirror(leaf.api(), first, source, null);
         String second = name("local-copy-copy");
@@ -153,9 +150,7 @@ class MirrorTest {
 
     @Test
     void sourceOutageIsReportedAndResumesWithoutGapOrDuplicate() {
-        String source = name("outage");
-        hub.api().createStream(source, 2);
-        publishVaried(hub.api(), source, 1_000, 2);
+        String source = variedStream(hub.api(), "outage", 2, 1_000);
         String mirror = name("outage-copy");
         createMirror(leaf.api(), mirror, source, hubUrl());
         MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
@@ -175,8 +170,7 @@ class MirrorTest {
             hub.startAgain();
         }
         publishVaried(hub.api(), source, 1_000, 2);
-        MirrorCheck.awaitCaughtUp(hub.api(), source, leaf.api(), mirror, CATCH_UP);
-        assertEquals(2_000, MirrorCheck.assertIdentical(hub.api(), source, leaf.api(), mirror, 0));
+        awaitMirroredFromHub(source, mirror, 2_000);
         Await.until(CATCH_UP, "active again", () -> "active".equals(leaf.api().describe(mirror)
                 .getJsonObject("mirror").getString("state")));
     }

@@ -4,32 +4,30 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.NatsServer;
 import io.hawser.testkit.TestNode;
 import io.nats.client.Connection;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real nats-server, an in-process Hawser node bridged to it and a jnats client connection; closed in reverse
- * order, each step even if an earlier one fails.
+ * A real nats-server, an in-process Hawser node bridged to it and a jnats client connection, for all the tests of a
+ * class: {@code @RegisterExtension static final BridgeFixture bridge = new BridgeFixture();}. JUnit starts them
+ * before the first test and closes them after the last, in reverse order, each step even if an earlier one fails.
  */
-record BridgeFixture(NatsServer nats, TestNode node, HttpApi api, Connection nc) implements AutoCloseable {
+final class BridgeFixture implements BeforeAllCallback, AfterAllCallback {
+    private volatile NatsServer nats;
+    private final TestNode node = TestNode.perClass(c -> c.withNatsUrl(nats.url()));
+    private volatile Connection nc;
 
-    static BridgeFixture start() {
-        NatsServer nats = NatsServer.start();
-        TestNode node = null;
-        try {
-            node = TestNode.start(c -> c.withNatsUrl(nats.url()));
-            // the package's client: it reports "no responders" instead of waiting for a timeout
-            return new BridgeFixture(nats, node, node.api(), Nats.connect(nats.url()));
-        } catch (RuntimeException | Error e) {
-            closeAll(null, node, nats);
-            throw e;
-        }
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        nats = NatsServer.start();
+        node.beforeAll(context);
+        // the package's client: it reports "no responders" instead of waiting for a timeout
+        nc = Nats.connect(nats.url());
     }
 
     @Override
-    public void close() {
-        closeAll(nc, node, nats);
-    }
-
-    private static void closeAll(Connection nc, TestNode node, NatsServer nats) {
+    public void afterAll(ExtensionContext context) {
         try {
             if (nc != null) {
                 nc.close();
@@ -38,14 +36,25 @@ record BridgeFixture(NatsServer nats, TestNode node, HttpApi api, Connection nc)
             Thread.currentThread().interrupt();
         } finally {
             try {
-                if (node != null) {
-                    node.close();
-                }
+                node.close();
             } finally {
                 if (nats != null) {
                     nats.close();
                 }
             }
         }
+    }
+
+    TestNode node() {
+        return node;
+    }
+
+    /** The node's client; it can be taken before the node starts, as it follows the node. */
+    HttpApi api() {
+        return node.api();
+    }
+
+    Connection nc() {
+        return nc;
     }
 }

@@ -5,17 +5,13 @@ import io.hawser.nats.Nats.NoResponders;
 import io.hawser.nats.Nats.Outcome;
 import io.hawser.testkit.Await;
 import io.hawser.testkit.HttpApi;
-import io.hawser.testkit.NatsServer;
-import io.hawser.testkit.TestNode;
-import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,34 +48,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 class NatsCaptureTest {
     private static final Duration STORED = Duration.ofSeconds(15);
 
-    private static BridgeFixture bridge;
-    private static NatsServer nats;
-    private static TestNode node;
-    private static HttpApi api;
-    private static Connection nc;
-
-    @BeforeAll
-    static void start() {
-        bridge = BridgeFixture.start();
-        nats = bridge.nats();
-        node = bridge.node();
-        api = bridge.api();
-        nc = bridge.nc();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bridge != null) {
-            bridge.close();
-        }
-    }
+    @RegisterExtension
+    static final BridgeFixture bridge = new BridgeFixture();
+    private static final HttpApi api = bridge.api();
 
     // ------------------------------------------------------------------ request/reply
 
     @Test
     void requestsAreAcknowledgedWithContiguousOffsetsAndStoredBytes() {
         api.createStream(new JsonObject().put("name", "rr").put("subject", "rr.>"));
-        JsonObject probe = Nats.awaitCapture(nc, "rr.probe", "rr");
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "rr.probe", "rr");
         assertEquals(0, probe.getInteger("partition"), probe::encode);
         long first = probe.getLong("offset") + 1;
 
@@ -92,7 +70,7 @@ class NatsCaptureTest {
             random.nextBytes(value); // not UTF-8: bytes must go through untouched
             values.add(value);
             String subject = subjects.get(i % subjects.size());
-            JsonObject ack = request(nc, message(subject, null, value), Nats.REQUEST_TIMEOUT)
+            JsonObject ack = request(bridge.nc(), message(subject, null, value), Nats.REQUEST_TIMEOUT)
                     .ack("request " + i + " on " + subject);
             assertEquals("rr", ack.getString("stream"), ack::encode);
             assertEquals(0, ack.getInteger("partition"), ack::encode);
@@ -119,9 +97,10 @@ class NatsCaptureTest {
         api.createStream(new JsonObject().put("name", "mm-src").put("subject", "mm.>"));
         api.createStream(new JsonObject().put("name", "mm-copy").put("subject", "mm.>")
                 .put("mirror", new JsonObject().put("stream", "mm-src")));
-        JsonObject probe = Nats.awaitCapture(nc, "mm.probe", "mm-src");
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "mm.probe", "mm-src");
         for (int i = 0; i < 5; i++) {
-            JsonObject ack = request(nc, message("mm.x", null, "m" + i), Nats.REQUEST_TIMEOUT).ack("request " + i);
+            JsonObject ack = request(bridge.nc(), message("mm.x", null, "m" + i), Nats.REQUEST_TIMEOUT)
+                    .ack("request " + i);
             assertEquals("mm-src", ack.getString("stream"), "only the source captures: " + ack.encode());
         }
         io.hawser.testkit.MirrorCheck.awaitCaughtUp(api, "mm-src", api, "mm-copy", STORED);
@@ -131,7 +110,7 @@ class NatsCaptureTest {
 
     @Test
     void requestWithoutAnyCapturingStreamGetsNoResponders() {
-        Outcome o = request(nc, message("nobody.listens.here", null, "x"), Duration.ofSeconds(5));
+        Outcome o = request(bridge.nc(), message("nobody.listens.here", null, "x"), Duration.ofSeconds(5));
         assertInstanceOf(NoResponders.class, o, () -> "a request no stream captures must get 'no responders', got "
                 + o);
     }
@@ -141,17 +120,17 @@ class NatsCaptureTest {
     @Test
     void plainPublishesAreStoredExactlyOnce() {
         api.createStream(new JsonObject().put("name", "pp").put("subject", "pp.*"));
-        JsonObject probe = Nats.awaitCapture(nc, "pp.probe", "pp");
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "pp.probe", "pp");
         long first = probe.getLong("offset") + 1;
         int count = 300;
         for (int i = 0; i < count; i++) {
-            nc.publish(message("pp.data", headers("X-Index", Integer.toString(i)), "plain-" + i));
+            bridge.nc().publish(message("pp.data", headers("X-Index", Integer.toString(i)), "plain-" + i));
         }
-        Nats.flush(nc);
+        Nats.flush(bridge.nc());
         Await.until(STORED, "all " + count + " plain publishes stored (endOffset " + (first + count) + ")",
                 () -> api.partition("pp", 0).getLong("highWatermark") >= first + count - 1);
         // a sentinel request after them: whatever the bridge does, it has now seen the plain ones
-        JsonObject sentinel = request(nc, message("pp.data", null, "sentinel"), Nats.REQUEST_TIMEOUT)
+        JsonObject sentinel = request(bridge.nc(), message("pp.data", null, "sentinel"), Nats.REQUEST_TIMEOUT)
                 .ack("sentinel request");
         List<JsonObject> all = api.readAll("pp", 0, first, 1000);
         Map<String, Integer> seen = new HashMap<>();
@@ -177,12 +156,12 @@ class NatsCaptureTest {
     @Test
     void plainPublishesFromOnePublisherKeepTheirOrder() {
         api.createStream(new JsonObject().put("name", "po").put("subject", "po.in"));
-        long first = Nats.awaitCapture(nc, "po.in", "po").getLong("offset") + 1;
+        long first = Nats.awaitCapture(bridge.nc(), "po.in", "po").getLong("offset") + 1;
         int count = 500;
         for (int i = 0; i < count; i++) {
-            nc.publish(message("po.in", null, "ordered-" + i));
+            bridge.nc().publish(message("po.in", null, "ordered-" + i));
         }
-        Nats.flush(nc);
+        Nats.flush(bridge.nc());
         Await.until(STORED, "all " + count + " plain publishes stored",
                 () -> api.partition("po", 0).getLong("highWatermark") >= first + count - 1);
         List<JsonObject> all = api.readAll("po", 0, first, 1000);
@@ -198,10 +177,10 @@ class NatsCaptureTest {
     @Test
     void headersAreStoredWithTheSubjectAndTheMessageId() {
         api.createStream(new JsonObject().put("name", "hd").put("subject", "hd.>"));
-        Nats.awaitCapture(nc, "hd.probe", "hd");
+        Nats.awaitCapture(bridge.nc(), "hd.probe", "hd");
         Headers h = headers("X-Trace", "trace-1", "Content-Type", "application/json", "Nats-Msg-Id", "msg-77",
                 "Hawser-Key", "customer-9");
-        JsonObject ack = request(nc, message("hd.one.two", h, "{\"a\":1}"), Nats.REQUEST_TIMEOUT)
+        JsonObject ack = request(bridge.nc(), message("hd.one.two", h, "{\"a\":1}"), Nats.REQUEST_TIMEOUT)
                 .ack("request with headers");
         JsonObject m = readAt("hd", ack.getInteger("partition"), ack.getLong("offset"));
         assertEquals("{\"a\":1}", HttpApi.text(m));
@@ -218,14 +197,14 @@ class NatsCaptureTest {
     @Test
     void natsMsgIdDeduplicatesRequestsAndPlainPublishes() {
         api.createStream(new JsonObject().put("name", "dd").put("subject", "dd.>").put("dedupWindowMs", 60000));
-        long next = Nats.awaitCapture(nc, "dd.probe", "dd").getLong("offset") + 1;
+        long next = Nats.awaitCapture(bridge.nc(), "dd.probe", "dd").getLong("offset") + 1;
 
-        JsonObject first = request(nc, message("dd.x", headers("Nats-Msg-Id", "order-1"), "first copy"),
+        JsonObject first = request(bridge.nc(), message("dd.x", headers("Nats-Msg-Id", "order-1"), "first copy"),
                 Nats.REQUEST_TIMEOUT).ack("first copy of order-1");
         assertEquals(next, first.getLong("offset"), first::encode);
         assertFalse(first.getBoolean("duplicate", false), first::encode);
 
-        JsonObject again = request(nc, message("dd.y", headers("Nats-Msg-Id", "order-1"), "second copy"),
+        JsonObject again = request(bridge.nc(), message("dd.y", headers("Nats-Msg-Id", "order-1"), "second copy"),
                 Nats.REQUEST_TIMEOUT).ack("second copy of order-1");
         assertEquals(Boolean.TRUE, again.getBoolean("duplicate"), () -> "a repeated Nats-Msg-Id must answer "
                 + "\"duplicate\":true: " + again.encode());
@@ -235,11 +214,11 @@ class NatsCaptureTest {
 
         // plain publishes with a repeated id are not stored either
         for (int i = 0; i < 5; i++) {
-            nc.publish(message("dd.x", headers("Nats-Msg-Id", "order-2"), "plain copy " + i));
+            bridge.nc().publish(message("dd.x", headers("Nats-Msg-Id", "order-2"), "plain copy " + i));
         }
-        Nats.flush(nc);
+        Nats.flush(bridge.nc());
         Await.until(STORED, "order-2 stored", () -> api.partition("dd", 0).getLong("highWatermark") >= next + 1);
-        JsonObject other = request(nc, message("dd.x", headers("Nats-Msg-Id", "order-3"), "third"),
+        JsonObject other = request(bridge.nc(), message("dd.x", headers("Nats-Msg-Id", "order-3"), "third"),
                 Nats.REQUEST_TIMEOUT).ack("order-3");
         assertFalse(other.getBoolean("duplicate", false), other::encode);
 
@@ -257,7 +236,7 @@ class NatsCaptureTest {
     @Test
     void hawserKeyChoosesThePartitionLikeHttp() {
         api.createStream(new JsonObject().put("name", "kp").put("subject", "kp.>").put("partitions", 3));
-        Nats.awaitCapture(nc, "kp.probe", "kp");
+        Nats.awaitCapture(bridge.nc(), "kp.probe", "kp");
         long[] next = new long[3];
         for (int p = 0; p < 3; p++) {
             next[p] = api.partition("kp", p).getLong("endOffset");
@@ -267,7 +246,7 @@ class NatsCaptureTest {
         for (int round = 0; round < 3; round++) {
             for (int k = 0; k < 30; k++) {
                 String key = "key-" + k;
-                JsonObject ack = request(nc, message("kp.in", headers("Hawser-Key", key), key + "/" + round),
+                JsonObject ack = request(bridge.nc(), message("kp.in", headers("Hawser-Key", key), key + "/" + round),
                         Nats.REQUEST_TIMEOUT).ack("request with key " + key);
                 int p = ack.getInteger("partition");
                 Integer before = partitionOfKey.putIfAbsent(key, p);
@@ -295,9 +274,9 @@ class NatsCaptureTest {
     @Test
     void hawserAckOverridesTheStreamsAckPolicy() {
         api.createStream(new JsonObject().put("name", "ak").put("subject", "ak.>").put("ackPolicy", "all"));
-        Nats.awaitCapture(nc, "ak.probe", "ak");
+        Nats.awaitCapture(bridge.nc(), "ak.probe", "ak");
 
-        Outcome none = request(nc, message("ak.x", headers("Hawser-Ack", "none"), "fire and forget"),
+        Outcome none = request(bridge.nc(), message("ak.x", headers("Hawser-Ack", "none"), "fire and forget"),
                 Nats.REQUEST_TIMEOUT);
         JsonObject noneAck = none.ack("Hawser-Ack: none");
         assertEquals("ak", noneAck.getString("stream"), noneAck::encode);
@@ -307,7 +286,7 @@ class NatsCaptureTest {
         Await.until(STORED, "the Hawser-Ack: none message is stored eventually",
                 () -> api.readAll("ak", 0, 0, 100).stream().anyMatch(m -> HttpApi.text(m).equals("fire and forget")));
 
-        JsonObject leader = request(nc, message("ak.x", headers("Hawser-Ack", "leader"), "leader acked"),
+        JsonObject leader = request(bridge.nc(), message("ak.x", headers("Hawser-Ack", "leader"), "leader acked"),
                 Nats.REQUEST_TIMEOUT).ack("Hawser-Ack: leader");
         assertNotNull(leader.getLong("offset"), leader::encode);
         assertEquals("leader acked", HttpApi.text(readAt("ak", leader.getInteger("partition"),
@@ -315,10 +294,10 @@ class NatsCaptureTest {
 
         // and the other way round: a stream whose policy is none, a request that asks for all
         api.createStream(new JsonObject().put("name", "ak0").put("subject", "ak0.>").put("ackPolicy", "none"));
-        JsonObject probe = Nats.awaitCapture(nc, "ak0.probe", "ak0", headers("Hawser-Ack", "all"));
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "ak0.probe", "ak0", headers("Hawser-Ack", "all"));
         assertNotNull(probe.getLong("offset"), () -> "Hawser-Ack: all on an ackPolicy none stream must answer with "
                 + "the offset: " + probe.encode());
-        JsonObject all = request(nc, message("ak0.x", headers("Hawser-Ack", "all"), "all acked"),
+        JsonObject all = request(bridge.nc(), message("ak0.x", headers("Hawser-Ack", "all"), "all acked"),
                 Nats.REQUEST_TIMEOUT).ack("Hawser-Ack: all");
         assertEquals(probe.getLong("offset") + 1, all.getLong("offset"), all::encode);
         // committed when acknowledged: readable right away
@@ -326,7 +305,7 @@ class NatsCaptureTest {
         assertEquals(1, read.getJsonArray("messages").size(), read::encode);
         assertEquals("all acked", HttpApi.text(read.getJsonArray("messages").getJsonObject(0)));
         // without the header, that stream's policy (none) applies: no offset in the reply
-        JsonObject dflt = request(nc, message("ak0.x", null, "default none"), Nats.REQUEST_TIMEOUT)
+        JsonObject dflt = request(bridge.nc(), message("ak0.x", null, "default none"), Nats.REQUEST_TIMEOUT)
                 .ack("request on an ackPolicy none stream");
         assertNull(dflt.getValue("offset"), () -> "ackPolicy none: the reply has no offset: " + dflt.encode());
     }
@@ -336,28 +315,29 @@ class NatsCaptureTest {
     @Test
     void errorRepliesWhenNothingCanBeStored() {
         api.createStream(new JsonObject().put("name", "er").put("subject", "er.>").put("maxMessageBytes", 1024));
-        long next = Nats.awaitCapture(nc, "er.probe", "er").getLong("offset") + 1;
+        long next = Nats.awaitCapture(bridge.nc(), "er.probe", "er").getLong("offset") + 1;
 
-        JsonObject tooLarge = request(nc, message("er.x", null, new byte[4096]), Nats.REQUEST_TIMEOUT)
+        JsonObject tooLarge = request(bridge.nc(), message("er.x", null, new byte[4096]), Nats.REQUEST_TIMEOUT)
                 .error("a 4096-byte value on a maxMessageBytes 1024 stream");
         assertErrorShape(tooLarge, "message_too_large");
         assertEquals(next, api.partition("er", 0).getLong("endOffset"), "a too-large message was stored");
 
         api.patchStream("er", new JsonObject().put("readOnly", true)).expect(200);
-        JsonObject readOnly = Nats.requestRetryingNoResponders(nc, message("er.x", null, "while read-only"),
+        JsonObject readOnly = Nats.requestRetryingNoResponders(bridge.nc(), message("er.x", null, "while read-only"),
                 Nats.REQUEST_TIMEOUT).error("a request to a read-only stream");
         assertErrorShape(readOnly, "stream_read_only");
 
         api.patchStream("er", new JsonObject().put("readOnly", false).put("paused", true)).expect(200);
         JsonObject paused = Await.value(Duration.ofSeconds(10), "stream_paused once the patch applies",
-                () -> Nats.requestRetryingNoResponders(nc, message("er.x", null, "while paused"),
+                () -> Nats.requestRetryingNoResponders(bridge.nc(), message("er.x", null, "while paused"),
                         Nats.REQUEST_TIMEOUT).error("a request to a paused stream"),
                 e -> !"stream_read_only".equals(e.getString("code")));
         assertErrorShape(paused, "stream_paused");
 
         api.patchStream("er", new JsonObject().put("paused", false)).expect(200);
         JsonObject ok = Await.value(Duration.ofSeconds(10), "a success reply once unpaused",
-                () -> Nats.requestRetryingNoResponders(nc, message("er.x", null, "after"), Nats.REQUEST_TIMEOUT),
+                () -> Nats.requestRetryingNoResponders(bridge.nc(), message("er.x", null, "after"),
+                        Nats.REQUEST_TIMEOUT),
                 Outcome::isAck).ack("after unpausing");
         assertEquals(next, ok.getLong("offset"), () -> "nothing must have been stored by the refused requests: "
                 + ok.encode());
@@ -371,23 +351,23 @@ class NatsCaptureTest {
     void overlappingStreamsEachGetTheirCopy() {
         api.createStream(new JsonObject().put("name", "ova").put("subject", "ov.*.x"));
         api.createStream(new JsonObject().put("name", "ovb").put("subject", "ov.y.*"));
-        Nats.awaitCapture(nc, "ov.a.x", "ova");
-        Nats.awaitCapture(nc, "ov.y.b", "ovb");
+        Nats.awaitCapture(bridge.nc(), "ov.a.x", "ova");
+        Nats.awaitCapture(bridge.nc(), "ov.y.b", "ovb");
         int both = 40;
         for (int i = 0; i < both; i++) {
-            nc.publish(message("ov.y.x", null, "both-" + i));
+            bridge.nc().publish(message("ov.y.x", null, "both-" + i));
         }
         for (int i = 0; i < 10; i++) {
-            nc.publish(message("ov.q.x", null, "a-only-" + i));
-            nc.publish(message("ov.y.q", null, "b-only-" + i));
+            bridge.nc().publish(message("ov.q.x", null, "a-only-" + i));
+            bridge.nc().publish(message("ov.y.q", null, "b-only-" + i));
         }
-        Nats.flush(nc);
+        Nats.flush(bridge.nc());
         // the probe plus 50 each
         Await.until(STORED, "ova has 51 messages", () -> api.partition("ova", 0).getLong("highWatermark") >= 50);
         Await.until(STORED, "ovb has 51 messages", () -> api.partition("ovb", 0).getLong("highWatermark") >= 50);
 
         // a request on the shared subject: one success reply; both streams store it
-        JsonObject ack = request(nc, message("ov.y.x", null, "shared request"), Nats.REQUEST_TIMEOUT)
+        JsonObject ack = request(bridge.nc(), message("ov.y.x", null, "shared request"), Nats.REQUEST_TIMEOUT)
                 .ack("request on a subject two streams capture");
         String replier = ack.getString("stream");
         assertTrue(replier.equals("ova") || replier.equals("ovb"), ack::encode);
@@ -420,11 +400,11 @@ class NatsCaptureTest {
     @Test
     void deletingTheStreamStopsCapture() {
         api.createStream(new JsonObject().put("name", "dl").put("subject", "dl.>"));
-        Nats.awaitCapture(nc, "dl.probe", "dl");
+        Nats.awaitCapture(bridge.nc(), "dl.probe", "dl");
         api.delete("/v1/streams/dl").expect(204);
         Outcome[] last = new Outcome[1];
         Await.until(Duration.ofSeconds(10), "requests on dl.> get 'no responders' after the delete", () -> {
-            Outcome o = request(nc, message("dl.x", null, "after delete"), Duration.ofSeconds(2));
+            Outcome o = request(bridge.nc(), message("dl.x", null, "after delete"), Duration.ofSeconds(2));
             last[0] = o;
             if (o instanceof Ack a) {
                 // answered by a stream that no longer exists
@@ -435,12 +415,12 @@ class NatsCaptureTest {
             return o instanceof NoResponders;
         });
         for (int i = 0; i < 5; i++) {
-            Outcome o = request(nc, message("dl.x", null, "after delete " + i), Duration.ofSeconds(2));
+            Outcome o = request(bridge.nc(), message("dl.x", null, "after delete " + i), Duration.ofSeconds(2));
             assertInstanceOf(NoResponders.class, o, () -> "capture resumed after the delete: " + o);
         }
         // re-created with the same subject: capture again, into a fresh stream
         api.createStream(new JsonObject().put("name", "dl").put("subject", "dl.>"));
-        JsonObject probe = Nats.awaitCapture(nc, "dl.again", "dl");
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "dl.again", "dl");
         assertEquals(0L, probe.getLong("offset"), () -> "a re-created stream starts empty: " + probe.encode());
         List<String> texts = api.readAll("dl", 0, 0, 100).stream().map(HttpApi::text).toList();
         assertEquals(1, texts.size(), () -> "only the new probe is in the re-created stream: " + texts);
@@ -451,7 +431,7 @@ class NatsCaptureTest {
     @Test
     void thousandConcurrentRequestsAreAllAcknowledgedAndStoredOnce() throws Exception {
         api.createStream(new JsonObject().put("name", "cc").put("subject", "cc.in"));
-        long first = Nats.awaitCapture(nc, "cc.in", "cc").getLong("offset") + 1;
+        long first = Nats.awaitCapture(bridge.nc(), "cc.in", "cc").getLong("offset") + 1;
         int count = 1000;
         Semaphore inFlight = new Semaphore(100);
         List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
@@ -462,7 +442,7 @@ class NatsCaptureTest {
             Message m = message("cc.in", null, "conc-" + i);
             CompletableFuture<Message> reply;
             try {
-                reply = nc.request(m);
+                reply = bridge.nc().request(m);
             } catch (RuntimeException e) {
                 inFlight.release();
                 throw e;
@@ -508,13 +488,13 @@ class NatsCaptureTest {
                 + "with connected true: " + api.get("/health/ready").describe());
         assertEquals(Double.valueOf(1.0), Nats.metric(api, "hawser_nats_connected"), "hawser_nats_connected");
         api.createStream(new JsonObject().put("name", "mt").put("subject", "mt.>"));
-        Nats.awaitCapture(nc, "mt.probe", "mt");
+        Nats.awaitCapture(bridge.nc(), "mt.probe", "mt");
         Double captured = Nats.metric(api, "hawser_nats_captured_total");
         Double replies = Nats.metric(api, "hawser_nats_replies_total");
         assertNotNull(captured, "no hawser_nats_captured_total in /metrics");
         assertNotNull(replies, "no hawser_nats_replies_total in /metrics");
         for (int i = 0; i < 3; i++) {
-            request(nc, message("mt.x", null, "m" + i), Nats.REQUEST_TIMEOUT).ack("request " + i);
+            request(bridge.nc(), message("mt.x", null, "m" + i), Nats.REQUEST_TIMEOUT).ack("request " + i);
         }
         Await.until(Duration.ofSeconds(5), "hawser_nats_captured_total grows by 3 from " + captured,
                 () -> Nats.metric(api, "hawser_nats_captured_total") >= captured + 3);

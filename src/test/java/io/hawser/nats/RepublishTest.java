@@ -2,20 +2,18 @@ package io.hawser.nats;
 
 import io.hawser.testkit.Await;
 import io.hawser.testkit.HttpApi;
-import io.hawser.testkit.NatsServer;
-import io.hawser.testkit.TestNode;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -41,33 +39,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RepublishTest {
     private static final Duration DELIVERED = Duration.ofSeconds(30);
 
-    private static BridgeFixture bridge;
-    private static NatsServer nats;
-    private static TestNode node;
-    private static HttpApi api;
-    private static Connection nc;
-
-    @BeforeAll
-    static void start() {
-        bridge = BridgeFixture.start();
-        nats = bridge.nats();
-        node = bridge.node();
-        api = bridge.api();
-        nc = bridge.nc();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bridge != null) {
-            bridge.close();
-        }
-    }
+    @RegisterExtension
+    static final BridgeFixture bridge = new BridgeFixture();
+    private static final HttpApi api = bridge.api();
 
     @Test
     void everyCommittedMessageIsRepublishedInOrderOnceAndWithoutAGapAcrossARestart() throws Exception {
         String stream = "rp";
         int partitions = 2;
-        Received received = new Received(nc, "out.rp");
+        Received received = new Received(bridge.nc(), "out.rp");
         api.createStream(new JsonObject().put("name", stream).put("partitions", partitions)
                 .put("republish", "out.rp"));
 
@@ -94,9 +74,7 @@ class RepublishTest {
         }
         concurrentPublishes(stream, 300, 200, 4);
 
-        long[] end = endOffsets(stream, partitions);
-        assertEquals(500, end[0] + end[1]);
-        received.awaitCovered(end, "before the restart");
+        long[] end = awaitRepublished(received, stream, partitions, 500, "before the restart");
         // steady state: exactly once; nothing more arrives in a quiet moment
         Nats.sleep(1000);
         Map<Integer, List<Msg>> before = received.byPartition();
@@ -112,11 +90,9 @@ class RepublishTest {
         }
         int seenBefore = received.size();
 
-        node.restart();
+        bridge.node().restart();
         concurrentPublishes(stream, 500, 100, 2);
-        long[] end2 = endOffsets(stream, partitions);
-        assertEquals(600, end2[0] + end2[1]);
-        received.awaitCovered(end2, "after a clean restart");
+        long[] end2 = awaitRepublished(received, stream, partitions, 600, "after a clean restart");
         Nats.sleep(1000);
         Map<Integer, List<Msg>> after = received.byPartition();
         int repeats = 0;
@@ -140,11 +116,11 @@ class RepublishTest {
 
     @Test
     void capturedMessagesAreRepublishedWithTheirHeaders() {
-        Received received = new Received(nc, "rc.out");
+        Received received = new Received(bridge.nc(), "rc.out");
         api.createStream(new JsonObject().put("name", "rc").put("subject", "rc.in.>").put("republish", "rc.out"));
-        JsonObject probe = Nats.awaitCapture(nc, "rc.in.probe", "rc");
-        JsonObject ack = Nats.request(nc, message("rc.in.a", headers("X-H", "v1"), "captured"), Nats.REQUEST_TIMEOUT)
-                .ack("request on rc.in.a");
+        JsonObject probe = Nats.awaitCapture(bridge.nc(), "rc.in.probe", "rc");
+        JsonObject ack = Nats.request(bridge.nc(), message("rc.in.a", headers("X-H", "v1"), "captured"),
+                Nats.REQUEST_TIMEOUT).ack("request on rc.in.a");
         assertEquals(probe.getLong("offset") + 1, ack.getLong("offset"), ack::encode);
         received.awaitCovered(new long[] {ack.getLong("offset") + 1}, "captured messages");
         Msg m = received.byPartition().get(0).get((int) (long) ack.getLong("offset"));
@@ -192,6 +168,15 @@ class RepublishTest {
             Await.until(Duration.ofSeconds(10), "all committed", () -> api.partition(stream, partition)
                     .getLong("highWatermark") >= end[partition] - 1);
         }
+        return end;
+    }
+
+    /** Checks the stream holds {@code total} messages, waits until all are republished; returns the end offsets. */
+    private static long[] awaitRepublished(Received received, String stream, int partitions, long total,
+            String when) {
+        long[] end = endOffsets(stream, partitions);
+        assertEquals(total, Arrays.stream(end).sum());
+        received.awaitCovered(end, when);
         return end;
     }
 

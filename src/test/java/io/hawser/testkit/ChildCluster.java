@@ -2,6 +2,9 @@ package io.hawser.testkit;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +44,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@link #close()} kills whatever is still running, saves every node's output under
  * {@code target/cluster-logs/<name>-<time>/} and deletes the temp root.
  */
-public final class ChildCluster implements AutoCloseable {
+public final class ChildCluster implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
     /** ISR lag bound for tests: a dead follower leaves the ISR in about 1.5 s instead of the default 5 s. */
     public static final List<String> DEFAULT_NODE_ARGS = List.of("--replica-max-lag-ms", "1500");
     /** Flags the cluster sets itself; a repeated flag would silently override (the last one wins). */
@@ -125,20 +128,46 @@ public final class ChildCluster implements AutoCloseable {
      * (data dir, ports, cluster name, node id, join), and waits until every node sees all of them alive.
      */
     public static ChildCluster start(String name, int size, List<String> nodeArgs) {
-        ChildCluster cluster;
+        ChildCluster cluster = create(name, size, nodeArgs);
+        cluster.startOrClose();
+        return cluster;
+    }
+
+    /**
+     * A cluster of {@code size} nodes with {@link #DEFAULT_NODE_ARGS} for each test of a class, registered with
+     * {@code @RegisterExtension final ChildCluster cluster = ChildCluster.perTest(name, size);}: JUnit starts it
+     * before each test (as {@link #start(String, int)}) and closes it after.
+     */
+    public static ChildCluster perTest(String name, int size) {
+        return create(name, size, DEFAULT_NODE_ARGS);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        startOrClose();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
+    }
+
+    private static ChildCluster create(String name, int size, List<String> nodeArgs) {
         try {
-            cluster = new ChildCluster(name, size, nodeArgs);
+            return new ChildCluster(name, size, nodeArgs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void startOrClose() {
         try {
-            cluster.startAll();
-            cluster.awaitMembership(MEMBERSHIP_TIMEOUT);
+            startAll();
+            awaitMembership(MEMBERSHIP_TIMEOUT);
         } catch (RuntimeException | Error e) {
-            cluster.close();
+            close();
             throw e;
         }
-        return cluster;
     }
 
     private void startAll() {

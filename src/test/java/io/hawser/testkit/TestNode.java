@@ -2,6 +2,9 @@ package io.hawser.testkit;
 
 import io.hawser.app.HawserNode;
 import io.hawser.config.NodeConfig;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,21 +21,21 @@ import java.util.stream.Stream;
 /**
  * One in-process Hawser node on its own temp data dir, with a real HTTP server on a free port. {@link #restart()}
  * stops it cleanly and starts it again on the same data dir (the port may change; {@link #api()} follows).
+ *
+ * <p>A node shared by the tests of one class is registered as an extension, which JUnit starts before the first test
+ * and closes after the last: {@code @RegisterExtension static final TestNode node = TestNode.perClass();}.
  */
-public final class TestNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     public static final String NODE_ID = "test-node";
 
-    private final Path dataDir;
-    private final boolean ownsDir;
     private final UnaryOperator<NodeConfig> customize;
+    private Path dataDir;
     private int clusterPort;
     private final HttpApi api;
     private volatile HawserNode node;
     private volatile int requestedPort;
 
-    private TestNode(Path dataDir, boolean ownsDir, UnaryOperator<NodeConfig> customize) {
-        this.dataDir = dataDir;
-        this.ownsDir = ownsDir;
+    private TestNode(UnaryOperator<NodeConfig> customize) {
         this.customize = customize;
         this.api = new HttpApi(this::baseUri);
     }
@@ -41,25 +44,48 @@ public final class TestNode implements AutoCloseable {
         return start(UnaryOperator.identity());
     }
 
+    /** A node for all the tests of a class, not started yet; see the class comment. */
+    public static TestNode perClass() {
+        return perClass(UnaryOperator.identity());
+    }
+
+    /** {@link #perClass()} with a config adjustment, as {@link #start(UnaryOperator)} takes. */
+    public static TestNode perClass(UnaryOperator<NodeConfig> customize) {
+        return new TestNode(customize);
+    }
+
     /**
      * Starts a node on a new temp dir; {@code customize} adjusts the config (segment size, retention check...). The
      * HTTP port is a free port picked here; {@code customize} may set it to 0 to let the node pick one.
      */
     public static TestNode start(UnaryOperator<NodeConfig> customize) {
-        Path dir;
+        TestNode n = new TestNode(customize);
+        n.startOnNewDir();
+        return n;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        startOnNewDir();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    private void startOnNewDir() {
         try {
-            dir = Files.createTempDirectory("hawser-test-");
+            dataDir = Files.createTempDirectory("hawser-test-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TestNode n = new TestNode(dir, true, customize);
         try {
-            n.startNode();
+            startNode();
         } catch (RuntimeException | Error e) {
-            n.deleteDir();
+            deleteDir();
             throw e;
         }
-        return n;
     }
 
     public NodeConfig config() {
@@ -148,14 +174,14 @@ public final class TestNode implements AutoCloseable {
         try {
             stop();
         } finally {
-            if (ownsDir) {
-                deleteDir();
-            }
+            deleteDir();
         }
     }
 
     private void deleteDir() {
-        deleteRecursively(dataDir);
+        if (dataDir != null) {
+            deleteRecursively(dataDir);
+        }
     }
 
     public static void deleteRecursively(Path dir) {

@@ -3,10 +3,11 @@ package io.hawser.log.mapdb;
 import io.hawser.log.CorruptRecordException;
 import io.hawser.log.LogConfig;
 import io.hawser.log.MutableClock;
+import io.hawser.log.OpenedLogs;
 import io.hawser.log.Record;
 import io.hawser.log.RecordCodec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -32,27 +33,15 @@ class CorruptionTest {
     @TempDir
     Path tempDir;
     private final MutableClock clock = new MutableClock(T0);
-    private final List<MapDbPartitionLog> opened = new ArrayList<>();
-
-    @AfterEach
-    void closeLogs() {
-        for (MapDbPartitionLog log : opened) {
-            try {
-                log.close();
-            } catch (RuntimeException ignored) {
-                // already closed
-            }
-        }
-    }
+    @RegisterExtension
+    final OpenedLogs opened = new OpenedLogs();
 
     private static Record record(long offset) {
         return new Record(offset, 1, T0 + offset, null, Map.of(), LogFiles.markedValue(offset, VALUE));
     }
 
     private MapDbPartitionLog open(Path dir) {
-        MapDbPartitionLog log = MapDbPartitionLog.open(dir, new LogConfig(10L * RECORD_BYTES, 0, 1024, clock));
-        opened.add(log);
-        return log;
+        return opened.track(MapDbPartitionLog.open(dir, new LogConfig(10L * RECORD_BYTES, 0, 1024, clock)));
     }
 
     /**
@@ -68,6 +57,16 @@ class CorruptionTest {
             log.append(batch);
             log.sync();
         }
+    }
+
+    /** A closed log in {@code tempDir/log} holding offsets 0..{@code last}, its full segments sealed. */
+    private Path sealedLog(long last) {
+        Path dir = tempDir.resolve("log");
+        MapDbPartitionLog log = open(dir);
+        append(log, 0, last);
+        log.awaitSealing();
+        log.close();
+        return dir;
     }
 
     /** Reads every offset on its own and checks each is either the exact record or, if {@code bad}, corrupt. */
@@ -90,11 +89,7 @@ class CorruptionTest {
 
     @Test
     void aFlippedByteInASealedSegmentIsReportedAndEverythingElseReads() {
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        append(log, 0, 39);
-        log.awaitSealing();
-        log.close();
+        Path dir = sealedLog(39);
         Path damaged = LogFiles.flipPayloadByte(dir, ".seg", 15);
 
         MapDbPartitionLog again = open(dir);
@@ -179,11 +174,7 @@ class CorruptionTest {
 
     @Test
     void compactionAndTruncationCarryDamagedRecordsAlongInsteadOfLaunderingThem() {
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        append(log, 0, 29);
-        log.awaitSealing();
-        log.close();
+        Path dir = sealedLog(29);
         LogFiles.flipPayloadByte(dir, ".seg", 13);
         MapDbPartitionLog again = open(dir);
         assertEquals(0, again.compact(), "keyless records are all kept");

@@ -3,12 +3,13 @@ package io.hawser.log.mapdb;
 import io.hawser.log.LogConfig;
 import io.hawser.log.LogException;
 import io.hawser.log.MutableClock;
+import io.hawser.log.OpenedLogs;
 import io.hawser.log.Record;
 import io.hawser.log.RecordCodec;
 import io.hawser.log.RetentionPolicy;
 import io.hawser.log.TestRecords;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -38,27 +39,15 @@ class MapDbPartitionLogTest {
     @TempDir
     Path tempDir;
     private final MutableClock clock = new MutableClock(T0);
-    private final List<MapDbPartitionLog> opened = new ArrayList<>();
-
-    @AfterEach
-    void closeLogs() {
-        for (MapDbPartitionLog log : opened) {
-            try {
-                log.close();
-            } catch (RuntimeException ignored) {
-                // closed or broken on purpose
-            }
-        }
-    }
+    @RegisterExtension
+    final OpenedLogs opened = new OpenedLogs();
 
     private LogConfig config() {
         return new LogConfig(10L * RECORD_BYTES, 0, 4 * RECORD_BYTES, clock);
     }
 
     private MapDbPartitionLog open(Path dir) {
-        MapDbPartitionLog log = MapDbPartitionLog.open(dir, config());
-        opened.add(log);
-        return log;
+        return opened.track(MapDbPartitionLog.open(dir, config()));
     }
 
     private static List<Record> readAll(MapDbPartitionLog log) {
@@ -69,6 +58,15 @@ class MapDbPartitionLogTest {
             from = chunk.get(chunk.size() - 1).offset() + 1;
         }
         return all;
+    }
+
+    /** A closed log in {@code tempDir/log} holding offsets 0..{@code last}, appended as {@link #appendBatches}. */
+    private Path closedLog(long last, int batchSize) {
+        Path dir = tempDir.resolve("log");
+        MapDbPartitionLog log = open(dir);
+        appendBatches(log, 0, last, batchSize);
+        log.close();
+        return dir;
     }
 
     private static void appendBatches(MapDbPartitionLog log, long from, long to, int batchSize) {
@@ -102,10 +100,7 @@ class MapDbPartitionLogTest {
 
     @Test
     void aTornTailOfGarbageIsCutOff() throws IOException {
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        appendBatches(log, 0, 8, 3);
-        log.close();
+        Path dir = closedLog(8, 3);
         Path journal = LogFiles.withSuffix(dir, ".journal").get(0);
         long goodSize = Files.size(journal);
         byte[] garbage = new byte[37];
@@ -201,10 +196,7 @@ class MapDbPartitionLogTest {
 
     @Test
     void aLastFrameCutShortOrFailingItsChecksumIsATornTail() throws IOException {
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        appendBatches(log, 0, 5, 3);
-        log.close();
+        Path dir = closedLog(5, 3);
         Path journal = LogFiles.withSuffix(dir, ".journal").get(0);
         long lastFrame = LogFiles.framePositions(journal).get(1);
         long fullSize = Files.size(journal);
@@ -399,10 +391,7 @@ class MapDbPartitionLogTest {
 
     @Test
     void aJournalRenamedFromElsewhereIsRejected() throws IOException {
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        appendBatches(log, 0, 4, 5);
-        log.close();
+        Path dir = closedLog(4, 5);
         Files.move(SegmentFiles.journal(dir, 0), SegmentFiles.journal(dir, 7), StandardCopyOption.ATOMIC_MOVE);
         LogException e = assertThrows(LogException.class, () -> MapDbPartitionLog.open(dir, config()));
         assertTrue(e.getMessage().contains("base offset"), e.getMessage());
@@ -412,10 +401,7 @@ class MapDbPartitionLogTest {
     void aRecordFiledUnderAnotherOffsetInsideAValidFrameIsReportedNotTrusted() throws IOException {
         // Two records swapped inside a frame whose checksum is then recomputed: only the per-record offset check
         // can tell. Recovery must refuse the frame rather than serve the records under the wrong offsets.
-        Path dir = tempDir.resolve("log");
-        MapDbPartitionLog log = open(dir);
-        appendBatches(log, 0, 1, 2);
-        log.close();
+        Path dir = closedLog(1, 2);
         Path journal = SegmentFiles.journal(dir, 0);
         byte[] bytes = Files.readAllBytes(journal);
         int frame = LogFiles.framePositions(journal).get(0).intValue();
