@@ -59,7 +59,9 @@ public final class Messages {
     }
 
     /** @param highWatermark last committed offset, -1 when none */
-    public record ReadResult(List<StoredMessage> messages, long nextOffset, long highWatermark, long startOffset) {
+    /** {@code leaderEpoch}: the epoch of the partition leader that served the read. */
+    public record ReadResult(List<StoredMessage> messages, long nextOffset, long highWatermark, long startOffset,
+                             int leaderEpoch) {
     }
 
     public record StreamName(String stream) {

@@ -9,7 +9,6 @@ import io.hawser.ingest.PublishRouter;
 import io.hawser.metrics.HealthChecks;
 import io.hawser.model.AckPolicy;
 import io.hawser.model.HawserException;
-import io.hawser.model.PartitionState;
 import io.hawser.model.PublishAck;
 import io.hawser.model.PublishMessage;
 import io.hawser.model.StreamConfig;
@@ -179,8 +178,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         republishing.forEach((name, c) -> republishers.computeIfAbsent(name, n -> {
             Republisher r = new Republisher(vertx, n, c.partitions(), c.republish(), () -> connection,
                     republished::increment, p -> catalog.partition(n, p)
-                            .filter(state -> config.nodeId().equals(state.leader()))
-                            .map(PartitionState::epoch).orElse(-1L));
+                            .map(state -> config.nodeId().equals(state.leader())).orElse(false));
             r.start();
             return r;
         }));

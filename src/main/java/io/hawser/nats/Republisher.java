@@ -15,7 +15,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.IntToLongFunction;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -27,8 +27,8 @@ import java.util.function.Supplier;
  * message goes out exactly once; a crash between a flush and the cursor write repeats at most that batch (never a
  * gap). While NATS is unreachable the loop waits and resumes where it stopped.
  *
- * <p>Only the partition's leader republishes it, fenced by the leader epoch it started under: it stops at the first
- * message after the catalog shows another epoch, and its cursor writes carry that epoch, so a deposed leader's late
+ * <p>Only the partition's leader republishes it. It stops at the next message once the catalog names another leader,
+ * and each cursor write carries the epoch of the leader that served the batch's read, so a deposed leader's late
  * write is refused instead of moving the cursor back under the new leader.
  *
  * <p>Threading: driven from the bridge verticle's event loop; publishing and flushing run on Vert.x workers.
@@ -46,16 +46,13 @@ final class Republisher {
     private final String subject;
     private final Supplier<Connection> connection;
     private final Runnable onPublished;
-    private final IntToLongFunction leaderEpochHere;
+    private final IntPredicate leadsHere;
     private volatile boolean stopped;
 
-    /**
-     * @param leaderEpochHere the epoch at which this node leads a partition now, -1 when it does not lead it: only a
-     *                        partition's leader republishes it
-     */
+    /** @param leadsHere whether this node leads a partition now: only a partition's leader republishes it */
     Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
-                Runnable onPublished, IntToLongFunction leaderEpochHere) {
-        this.leaderEpochHere = leaderEpochHere;
+                Runnable onPublished, IntPredicate leadsHere) {
+        this.leadsHere = leadsHere;
         this.vertx = vertx;
         this.stream = stream;
         this.partitions = partitions;
@@ -82,8 +79,7 @@ final class Republisher {
         if (stopped) {
             return;
         }
-        long epoch = leaderEpochHere.applyAsLong(partition);
-        if (epoch < 0) {
+        if (!leadsHere.test(partition)) {
             vertx.setTimer(LEADER_CHECK_MS, t -> follow(partition));
             return;
         }
@@ -94,7 +90,7 @@ final class Republisher {
                         ? Future.succeededFuture(Map.of()) : Future.failedFuture(e))
                 .onComplete(stored -> {
                     Long last = stored.get(partition);
-                    pull(partition, epoch, last == null ? Messages.Read.EARLIEST : last + 1);
+                    pull(partition, last == null ? Messages.Read.EARLIEST : last + 1);
                 }, failure -> vertx.setTimer(RETRY_MS, t -> follow(partition)));
     }
 
@@ -102,11 +98,11 @@ final class Republisher {
         stopped = true;
     }
 
-    private void pull(int partition, long epoch, long from) {
+    private void pull(int partition, long from) {
         if (stopped) {
             return;
         }
-        if (leaderEpochHere.applyAsLong(partition) != epoch) {
+        if (!leadsHere.test(partition)) {
             follow(partition); // leadership moved: the new leader goes on from the stored position
             return;
         }
@@ -118,12 +114,12 @@ final class Republisher {
                     if (result.messages().isEmpty()) {
                         return Future.succeededFuture(result.nextOffset());
                     }
-                    return vertx.executeBlocking(() -> publish(partition, epoch, result), false)
+                    return vertx.executeBlocking(() -> publish(partition, result), false)
                             .compose(last -> vertx.eventBus().request(Addresses.STORAGE_CURSOR_PUT,
-                                    new Messages.CursorPut(stream, CURSOR, partition, last, epoch)))
+                                    new Messages.CursorPut(stream, CURSOR, partition, last, result.leaderEpoch())))
                             .map(stored -> result.nextOffset());
                 })
-                .onComplete(next -> pull(partition, epoch, next), failure -> {
+                .onComplete(next -> pull(partition, next), failure -> {
                     HawserException e = Failures.toHawser(failure);
                     if (e.code() == ErrorCode.STREAM_NOT_FOUND || e.code() == ErrorCode.PARTITION_NOT_FOUND) {
                         stopped = true;
@@ -134,15 +130,16 @@ final class Republisher {
                         return;
                     }
                     // NATS down, or storage busy: try the same offset again shortly.
-                    vertx.setTimer(RETRY_MS, t -> pull(partition, epoch, from));
+                    vertx.setTimer(RETRY_MS, t -> pull(partition, from));
                 });
     }
 
     /**
      * Publishes the batch and waits until the NATS server has it. Returns the last offset published; fails with
-     * {@code no_leader} when leadership moved meanwhile (what went out stays out; the cursor is not moved).
+     * {@code no_leader} when the catalog names another leader meanwhile (what went out stays out; the cursor is not
+     * moved).
      */
-    private long publish(int partition, long epoch, Messages.ReadResult result) throws Exception {
+    private long publish(int partition, Messages.ReadResult result) throws Exception {
         Connection nc = connection.get();
         if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
             throw new HawserException(ErrorCode.NOT_READY, "NATS is not connected");
@@ -153,7 +150,7 @@ final class Republisher {
             if (stopped) {
                 break;
             }
-            if (leaderEpochHere.applyAsLong(partition) != epoch) {
+            if (!leadsHere.test(partition)) {
                 moved = true;
                 break;
             }
@@ -169,7 +166,7 @@ final class Republisher {
         nc.flush(Duration.ofSeconds(10));
         if (moved) {
             throw new HawserException(ErrorCode.NO_LEADER, "leadership of " + stream + "/" + partition
-                    + " moved from epoch " + epoch + " while republishing");
+                    + " moved while republishing");
         }
         if (last < 0) {
             throw new HawserException(ErrorCode.NOT_READY, "republisher stopped");

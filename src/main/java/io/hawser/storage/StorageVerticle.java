@@ -431,7 +431,8 @@ public final class StorageVerticle extends AbstractVerticle {
             messages.add(new StoredMessage(rec.offset(), rec.timestamp(), rec.key(), rec.headers(), rec.value()));
         }
         long next = records.isEmpty() ? from : records.get(records.size() - 1).offset() + 1;
-        return new Messages.ReadResult(messages, next, leader.highWatermark(), leader.log().startOffset());
+        return new Messages.ReadResult(messages, next, leader.highWatermark(), leader.log().startOffset(),
+                leader.epoch());
     }
 
     /** A read whose leader stopped leading meanwhile: the stream was deleted, or leadership moved (retry). */

@@ -121,8 +121,8 @@ class WireCodecTest {
         samples.add(new Messages.ReadResult(List.of(
                 new StoredMessage(0, 1_700_000_000_000L, null, Map.of(), new byte[0]),
                 new StoredMessage(1, 1_700_000_000_001L, allByteValues(),
-                        headers("Hawser-Msg-Id", "abc", "emoji", "🙂"), allByteValues())), 2, 1, 0));
-        samples.add(new Messages.ReadResult(List.of(), 0, -1, 0));
+                        headers("Hawser-Msg-Id", "abc", "emoji", "🙂"), allByteValues())), 2, 1, 0, 7));
+        samples.add(new Messages.ReadResult(List.of(), 0, -1, 0, 1));
         samples.add(new Messages.StreamName("ñame-with-ünicode"));
         samples.add(new Messages.StreamConfigMessage(fullConfig()));
         samples.add(new Messages.StreamConfigMessage(StreamConfig.defaults("plain")));

@@ -111,9 +111,9 @@ class NatsOutageIT {
             publishers.awaitSuccesses(200, Duration.ofSeconds(30), "before the NATS outage");
 
             // ---------------------------------------------------------- nats-server: kill -9, down for a while
-            // The first outage outlasts jnats' default reconnect budget. With the soak switch, shorter ones follow
-            // back to back: reconnects in quick succession are where a stuck jnats writer (#1522) shows.
-            int outages = Soak.rounds(1, 10);
+            // The first outage outlasts jnats' default reconnect budget; shorter ones follow back to back (more with
+            // the soak switch): reconnects in quick succession are where a stuck jnats writer (#1522) shows.
+            int outages = Soak.rounds(3, 10);
             long reconnectMs = 0;
             long resumedMs = 0;
             for (int round = 0; round < outages; round++) {
