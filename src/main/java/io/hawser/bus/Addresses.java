@@ -26,6 +26,8 @@ public final class Addresses {
     public static final String CONTROL_CURSOR_PUT = "hawser.control.cursor.put";
     /** {@link Messages.CursorSaved} -> {@link Messages.Done}: a position from this node's disk, kept if newer. */
     public static final String CONTROL_CURSOR_OFFER = "hawser.control.cursor.offer";
+    /** {@link Messages.CursorSaved} -> {@link Messages.Done}: store it unless the cluster has this offset or later. */
+    public static final String CONTROL_CURSOR_ADVANCE = "hawser.control.cursor.advance";
     /** {@link Messages.CursorGet} -> {@link Messages.CursorPositions}: the cluster's positions of a cursor. */
     public static final String CONTROL_CURSOR_GET = "hawser.control.cursor.get";
     /** Published node-locally when the cluster stored a position: {@link Messages.CursorSaved}; storage keeps a copy. */

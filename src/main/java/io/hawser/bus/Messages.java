@@ -59,9 +59,7 @@ public final class Messages {
     }
 
     /** @param highWatermark last committed offset, -1 when none */
-    /** {@code leaderEpoch}: the epoch of the partition leader that served the read. */
-    public record ReadResult(List<StoredMessage> messages, long nextOffset, long highWatermark, long startOffset,
-                             int leaderEpoch) {
+    public record ReadResult(List<StoredMessage> messages, long nextOffset, long highWatermark, long startOffset) {
     }
 
     public record StreamName(String stream) {
@@ -83,15 +81,13 @@ public final class Messages {
     }
 
     /**
-     * Sets a cursor. {@code leaderEpoch} fences a writer that follows leadership (the republisher): the put is
-     * refused with {@code no_leader} unless the partition is still led at that epoch, so a deposed writer cannot
-     * move the cursor back. {@link #ANY_EPOCH} for clients.
+     * Sets a cursor. A client's put may move it back (a consumer rewinds); a {@code forwardOnly} put (the
+     * republisher's) changes nothing when the cursor is already at or past {@code offset}, so a late write from a
+     * deposed leader cannot move it back under the new one.
      */
-    public record CursorPut(String stream, String cursor, int partition, long offset, long leaderEpoch) {
-        public static final long ANY_EPOCH = -1;
-
+    public record CursorPut(String stream, String cursor, int partition, long offset, boolean forwardOnly) {
         public CursorPut(String stream, String cursor, int partition, long offset) {
-            this(stream, cursor, partition, offset, ANY_EPOCH);
+            this(stream, cursor, partition, offset, false);
         }
     }
 

@@ -87,6 +87,17 @@ public final class ClusterMetadata implements AutoCloseable {
         cursors.set(position.key(), position.value());
     }
 
+    /** Stores a position unless the cluster already has this offset or a later one (compare-and-set). Blocking. */
+    public void advanceCursor(CursorPosition position) {
+        while (true) {
+            String current = cursors.putIfAbsent(position.key(), position.value());
+            if (current == null || CursorPosition.parse(position.key(), current).offset() >= position.offset()
+                    || cursors.replace(position.key(), current, position.value())) {
+                return;
+            }
+        }
+    }
+
     /** Offers a position from a node's disk at start: kept only when the cluster has none or an older one. */
     public void offerCursor(CursorPosition position) {
         while (true) {

@@ -59,6 +59,11 @@ public final class ControllerVerticle extends AbstractVerticle {
                     metadata.putCursor(position(m.body()));
                     return new Messages.Done();
                 }, false)));
+        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_ADVANCE,
+                m -> answer(m, vertx.executeBlocking(() -> {
+                    metadata.advanceCursor(position(m.body()));
+                    return new Messages.Done();
+                }, false)));
         vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_OFFER,
                 m -> answer(m, vertx.executeBlocking(() -> {
                     metadata.offerCursor(position(m.body()));

@@ -10,6 +10,7 @@ import io.nats.client.Connection;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
@@ -27,9 +28,9 @@ import java.util.function.Supplier;
  * message goes out exactly once; a crash between a flush and the cursor write repeats at most that batch (never a
  * gap). While NATS is unreachable the loop waits and resumes where it stopped.
  *
- * <p>Only the partition's leader republishes it. It stops at the next message once the catalog names another leader,
- * and each cursor write carries the epoch of the leader that served the batch's read, so a deposed leader's late
- * write is refused instead of moving the cursor back under the new leader.
+ * <p>Only the partition's leader republishes it. It stops at the next message once the catalog no longer names this
+ * node as the leader, and its cursor writes only move the cursor forward, so a deposed leader's late write cannot
+ * move it back under the new leader.
  *
  * <p>Threading: driven from the bridge verticle's event loop; publishing and flushing run on Vert.x workers.
  */
@@ -115,8 +116,7 @@ final class Republisher {
                         return Future.succeededFuture(result.nextOffset());
                     }
                     return vertx.executeBlocking(() -> publish(partition, result), false)
-                            .compose(last -> vertx.eventBus().request(Addresses.STORAGE_CURSOR_PUT,
-                                    new Messages.CursorPut(stream, CURSOR, partition, last, result.leaderEpoch())))
+                            .compose(last -> storeCursor(partition, last))
                             .map(stored -> result.nextOffset());
                 })
                 .onComplete(next -> pull(partition, next), failure -> {
@@ -135,9 +135,29 @@ final class Republisher {
     }
 
     /**
+     * Records {@code last} as republished, forward only. A write that fails for a passing reason (timeout, busy
+     * cluster) is retried as it is, so the batch is not sent again; {@code no_leader} and a deleted stream end it.
+     */
+    private Future<Void> storeCursor(int partition, long last) {
+        return vertx.eventBus().request(Addresses.STORAGE_CURSOR_PUT,
+                        new Messages.CursorPut(stream, CURSOR, partition, last, true))
+                .<Void>mapEmpty()
+                .recover(failure -> {
+                    ErrorCode code = Failures.toHawser(failure).code();
+                    if (stopped || code == ErrorCode.NO_LEADER || code == ErrorCode.STREAM_NOT_FOUND
+                            || code == ErrorCode.PARTITION_NOT_FOUND) {
+                        return Future.failedFuture(failure);
+                    }
+                    Promise<Void> later = Promise.promise();
+                    vertx.setTimer(RETRY_MS, t -> storeCursor(partition, last).onComplete(later));
+                    return later.future();
+                });
+    }
+
+    /**
      * Publishes the batch and waits until the NATS server has it. Returns the last offset published; fails with
-     * {@code no_leader} when the catalog names another leader meanwhile (what went out stays out; the cursor is not
-     * moved).
+     * {@code no_leader} when the catalog stops naming this node as the leader meanwhile (what went out stays out;
+     * the cursor is not moved).
      */
     private long publish(int partition, Messages.ReadResult result) throws Exception {
         Connection nc = connection.get();

@@ -431,8 +431,7 @@ public final class StorageVerticle extends AbstractVerticle {
             messages.add(new StoredMessage(rec.offset(), rec.timestamp(), rec.key(), rec.headers(), rec.value()));
         }
         long next = records.isEmpty() ? from : records.get(records.size() - 1).offset() + 1;
-        return new Messages.ReadResult(messages, next, leader.highWatermark(), leader.log().startOffset(),
-                leader.epoch());
+        return new Messages.ReadResult(messages, next, leader.highWatermark(), leader.log().startOffset());
     }
 
     /** A read whose leader stopped leading meanwhile: the stream was deleted, or leadership moved (retry). */
@@ -450,10 +449,6 @@ public final class StorageVerticle extends AbstractVerticle {
         try {
             leader = storage.leader(put.stream(), put.partition());
             incarnation = catalog.entry(put.stream()).map(StreamEntry::incarnation).orElse(-1L);
-            if (put.leaderEpoch() != Messages.CursorPut.ANY_EPOCH && put.leaderEpoch() != leader.epoch()) {
-                throw new HawserException(ErrorCode.NO_LEADER, "leadership of " + put.stream() + "/"
-                        + put.partition() + " moved from epoch " + put.leaderEpoch() + " to " + leader.epoch());
-            }
             if (put.offset() < -1 || put.offset() > leader.highWatermark()) {
                 throw new HawserException(ErrorCode.INVALID_OFFSET, "cursor offset must be between -1 and the "
                         + "high watermark " + leader.highWatermark() + " (got " + put.offset() + ")");
@@ -462,7 +457,8 @@ public final class StorageVerticle extends AbstractVerticle {
             Failures.reply(message, e);
             return;
         }
-        vertx.eventBus().request(Addresses.CONTROL_CURSOR_PUT, new Messages.CursorSaved(put.stream(), incarnation,
+        String store = put.forwardOnly() ? Addresses.CONTROL_CURSOR_ADVANCE : Addresses.CONTROL_CURSOR_PUT;
+        vertx.eventBus().request(store, new Messages.CursorSaved(put.stream(), incarnation,
                         put.cursor(), put.partition(), put.offset(), clock.millis()))
                 .onComplete(done -> message.reply(new Messages.Done()), failure -> Failures.reply(message, failure));
     }

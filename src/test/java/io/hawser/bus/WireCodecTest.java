@@ -121,8 +121,8 @@ class WireCodecTest {
         samples.add(new Messages.ReadResult(List.of(
                 new StoredMessage(0, 1_700_000_000_000L, null, Map.of(), new byte[0]),
                 new StoredMessage(1, 1_700_000_000_001L, allByteValues(),
-                        headers("Hawser-Msg-Id", "abc", "emoji", "🙂"), allByteValues())), 2, 1, 0, 7));
-        samples.add(new Messages.ReadResult(List.of(), 0, -1, 0, 1));
+                        headers("Hawser-Msg-Id", "abc", "emoji", "🙂"), allByteValues())), 2, 1, 0));
+        samples.add(new Messages.ReadResult(List.of(), 0, -1, 0));
         samples.add(new Messages.StreamName("ñame-with-ünicode"));
         samples.add(new Messages.StreamConfigMessage(fullConfig()));
         samples.add(new Messages.StreamConfigMessage(StreamConfig.defaults("plain")));
@@ -138,6 +138,7 @@ class WireCodecTest {
                         new MirrorProgress(MirrorProgress.State.SOURCE_UNAVAILABLE, 12, 1_700_000_000_000L, 99,
                                 "2026-11-24T10:00:00Z cannot reach the source")))));
         samples.add(new Messages.CursorPut("orders", "billing-cursor", 3, 4_000_000_000L));
+        samples.add(new Messages.CursorPut("orders", "__hawser.republish", 0, 17, true));
         samples.add(new Messages.CursorGet("orders", "billing-cursor"));
         Map<Integer, Long> positions = new LinkedHashMap<>();
         positions.put(7, 70L);
