@@ -76,6 +76,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
     private Counter replies;
     private Counter dropped;
     private Counter republished;
+    private Counter republishSkipped;
 
     private record Capture(String subject, Subscription subscription) {
     }
@@ -98,6 +99,9 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
                 .description("Plain NATS publishes dropped because too many were waiting for storage")
                 .register(registry);
         republished = Counter.builder("hawser.nats.republished").description("Committed messages republished")
+                .register(registry);
+        republishSkipped = Counter.builder("hawser.nats.republish.skipped")
+                .description("Committed messages retention removed before they could be republished")
                 .register(registry);
         Gauge.builder("hawser.nats.connected", () -> healthy() ? 1 : 0)
                 .description("1 while the NATS bridge is connected").register(registry);
@@ -177,7 +181,7 @@ public final class NatsBridgeVerticle extends AbstractVerticle {
         });
         republishing.forEach((name, c) -> republishers.computeIfAbsent(name, n -> {
             Republisher r = new Republisher(vertx, n, c.partitions(), c.republish(), () -> connection,
-                    republished::increment, p -> catalog.partition(n, p)
+                    republished::increment, republishSkipped::increment, p -> catalog.partition(n, p)
                             .map(state -> config.nodeId().equals(state.leader())).orElse(false));
             r.start();
             return r;

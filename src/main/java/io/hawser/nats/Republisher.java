@@ -17,6 +17,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.IntPredicate;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -26,7 +27,8 @@ import java.util.function.Supplier;
  * <p>Guarantee: each pull loop publishes a batch, flushes it to the NATS server, then stores the last offset in the
  * stream's cursor {@value #CURSOR}; after a restart it resumes after that offset. So in steady state every committed
  * message goes out exactly once; a crash between a flush and the cursor write repeats at most that batch (never a
- * gap). While NATS is unreachable the loop waits and resumes where it stopped.
+ * gap). While NATS is unreachable the loop waits and resumes where it stopped. Messages that retention removes before
+ * they are republished are skipped, logged and counted: the loop goes on at the log's start instead of stalling.
  *
  * <p>Only the partition's leader republishes it. It stops at the next message once the catalog no longer names this
  * node as the leader, and its cursor writes only move the cursor forward, so a deposed leader's late write cannot
@@ -40,6 +42,7 @@ final class Republisher {
     private static final long WAIT_MS = 20_000;
     private static final long RETRY_MS = 250;
     private static final long LEADER_CHECK_MS = 250;
+    private static final System.Logger LOG = System.getLogger(Republisher.class.getName());
 
     private final Vertx vertx;
     private final String stream;
@@ -47,12 +50,17 @@ final class Republisher {
     private final String subject;
     private final Supplier<Connection> connection;
     private final Runnable onPublished;
+    private final LongConsumer onSkipped;
     private final IntPredicate leadsHere;
     private volatile boolean stopped;
 
-    /** @param leadsHere whether this node leads a partition now: only a partition's leader republishes it */
+    /**
+     * @param onSkipped told how many committed messages retention removed before they could be republished
+     * @param leadsHere whether this node leads a partition now: only a partition's leader republishes it
+     */
     Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
-                Runnable onPublished, IntPredicate leadsHere) {
+                Runnable onPublished, LongConsumer onSkipped, IntPredicate leadsHere) {
+        this.onSkipped = onSkipped;
         this.leadsHere = leadsHere;
         this.vertx = vertx;
         this.stream = stream;
@@ -129,9 +137,34 @@ final class Republisher {
                         vertx.setTimer(RETRY_MS, t -> follow(partition)); // from the stored position, if still ours
                         return;
                     }
+                    if (e.code() == ErrorCode.OFFSET_OUT_OF_RANGE) {
+                        vertx.setTimer(RETRY_MS, t -> resync(partition, from));
+                        return;
+                    }
                     // NATS down, or storage busy: try the same offset again shortly.
                     vertx.setTimer(RETRY_MS, t -> pull(partition, from));
                 });
+    }
+
+    /**
+     * Finds where to go on when {@code from} is no longer readable: the log's start when retention removed it (the
+     * messages in between are skipped, logged and counted), the log's end when it lies past the end.
+     */
+    private void resync(int partition, long from) {
+        Messages.Read bounds = new Messages.Read(stream, partition, Messages.Read.EARLIEST, 0, 1, 1, 0);
+        vertx.eventBus().<Messages.ReadResult>request(Addresses.STORAGE_READ, bounds)
+                .onComplete(reply -> {
+                    long start = reply.body().startOffset();
+                    long end = reply.body().highWatermark() + 1;
+                    long resume = from < start ? start : Math.min(from, end);
+                    if (from >= 0 && from < start) {
+                        onSkipped.accept(start - from);
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "republish of " + stream + "/" + partition + ": offset "
+                            + from + " is no longer stored (the log holds " + start + ".." + (end - 1)
+                            + "); going on at " + resume);
+                    pull(partition, resume);
+                }, failure -> vertx.setTimer(RETRY_MS, t -> pull(partition, from)));
     }
 
     /**
