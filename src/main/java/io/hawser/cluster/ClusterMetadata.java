@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -87,22 +88,21 @@ public final class ClusterMetadata implements AutoCloseable {
         cursors.set(position.key(), position.value());
     }
 
-    /** Stores a position unless the cluster already has this offset or a later one (compare-and-set). Blocking. */
+    /** Stores a position unless the cluster already has this offset or a later one. Blocking. */
     public void advanceCursor(CursorPosition position) {
-        while (true) {
-            String current = cursors.putIfAbsent(position.key(), position.value());
-            if (current == null || CursorPosition.parse(position.key(), current).offset() >= position.offset()
-                    || cursors.replace(position.key(), current, position.value())) {
-                return;
-            }
-        }
+        storeUnless(position, current -> current.offset() >= position.offset());
     }
 
     /** Offers a position from a node's disk at start: kept only when the cluster has none or an older one. */
     public void offerCursor(CursorPosition position) {
+        storeUnless(position, current -> current.updatedMs() >= position.updatedMs());
+    }
+
+    /** Compare-and-set: stores {@code position} unless the cluster has one that {@code keepCurrent} prefers. */
+    private void storeUnless(CursorPosition position, Predicate<CursorPosition> keepCurrent) {
         while (true) {
             String current = cursors.putIfAbsent(position.key(), position.value());
-            if (current == null || CursorPosition.parse(position.key(), current).updatedMs() >= position.updatedMs()
+            if (current == null || keepCurrent.test(CursorPosition.parse(position.key(), current))
                     || cursors.replace(position.key(), current, position.value())) {
                 return;
             }
