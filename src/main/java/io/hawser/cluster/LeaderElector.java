@@ -39,6 +39,11 @@ public final class LeaderElector implements AutoCloseable {
     private static final long RESYNC_EVERY_NANOS = 1_000_000_000L;
     /** How long non-preferred replicas leave a leaderless partition to its live preferred replica. */
     private static final long PREFERRED_GRACE_NANOS = 1_000_000_000L;
+    /**
+     * The same for a partition that never had a leader (a new stream): nothing waits on it yet, and a longer grace
+     * keeps one slow node from ending up with none of the new leaders, which nothing moves back later.
+     */
+    private static final long FIRST_LEADER_GRACE_NANOS = 3_000_000_000L;
 
     private final ClusterMembership membership;
     private final ClusterMetadata metadata;
@@ -237,7 +242,8 @@ public final class LeaderElector implements AutoCloseable {
         String preferred = state.replicas().get(0);
         boolean preferredCanLead = !preferred.equals(nodeId) && live.contains(preferred)
                 && state.isr().contains(preferred) && !preferred.equals(state.leader());
-        return !preferredCanLead || now - since > PREFERRED_GRACE_NANOS;
+        long grace = state.epoch() == 0 ? FIRST_LEADER_GRACE_NANOS : PREFERRED_GRACE_NANOS;
+        return !preferredCanLead || now - since > grace;
     }
 
     private void tryLead(String stream, int partition, PartitionState state) {
