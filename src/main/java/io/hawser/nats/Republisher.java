@@ -60,14 +60,14 @@ final class Republisher {
      */
     Republisher(Vertx vertx, String stream, int partitions, String subject, Supplier<Connection> connection,
                 Runnable onPublished, LongConsumer onSkipped, IntPredicate leadsHere) {
-        this.onSkipped = onSkipped;
-        this.leadsHere = leadsHere;
         this.vertx = vertx;
         this.stream = stream;
         this.partitions = partitions;
         this.subject = subject;
         this.connection = connection;
         this.onPublished = onPublished;
+        this.onSkipped = onSkipped;
+        this.leadsHere = leadsHere;
     }
 
     String subject() {

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -278,6 +279,31 @@ final class Nats {
             return o.getBoolean("connected");
         }
         return null;
+    }
+
+    /** Partition {@code partition}'s position in the stream's republish cursor, -1 while it has none. */
+    static long republishCursor(io.hawser.testkit.HttpApi api, String stream, int partition) {
+        io.hawser.testkit.HttpApi.Response r = api.get("/v1/streams/" + stream + "/cursors/" + Republisher.CURSOR);
+        return r.status() == 200 ? r.json().getJsonObject("partitions").getLong(Integer.toString(partition), -1L)
+                : -1;
+    }
+
+    /**
+     * Reads republished offsets as a subscriber that keeps only the highest offset seen would: checks that what it
+     * keeps starts at {@code first} and goes on one by one, and returns how many it dropped as repeats.
+     */
+    static int repeatsKeepingTheHighest(java.util.List<Long> offsets, long first) {
+        long highest = first - 1;
+        int repeats = 0;
+        for (long offset : offsets) {
+            if (offset <= highest) {
+                repeats++;
+                continue;
+            }
+            assertEquals(highest + 1, offset, "keeping the highest offset seen, offsets follow on: " + offsets);
+            highest = offset;
+        }
+        return repeats;
     }
 
     /** The sum of every sample of a Prometheus metric in {@code GET /metrics}, or null when it has none. */

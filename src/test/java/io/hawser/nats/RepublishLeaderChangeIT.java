@@ -7,14 +7,12 @@ import io.hawser.testkit.HttpApi;
 import io.hawser.testkit.NatsServer;
 import io.hawser.testkit.TestCluster;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -39,24 +37,13 @@ class RepublishLeaderChangeIT {
     /** The republisher's batch: the most a subscriber may see twice around one leader change. */
     private static final int BATCH = 1000;
 
-    private record Seen(long offset, String value) {
-    }
-
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void theNewLeaderResumesFromTheStoredCursorWhichNeverMovesBack() throws Exception {
         try (NatsServer nats = NatsServer.start();
              TestCluster cluster = TestCluster.start(3, c -> c.withNatsUrl(nats.url()));
              Connection nc = Nats.connect(nats.url())) {
-            List<Seen> seen = new ArrayList<>();
-            Dispatcher out = nc.createDispatcher(m -> {
-                synchronized (seen) {
-                    seen.add(new Seen(Long.parseLong(m.getHeaders().getFirst("Hawser-Offset")),
-                            new String(m.getData(), StandardCharsets.UTF_8)));
-                }
-            });
-            out.subscribe("rlc.out");
-            Nats.flush(nc);
+            RepublishTest.Received received = new RepublishTest.Received(nc, "rlc.out");
             cluster.api(0).createStream(new JsonObject().put("name", STREAM).put("partitions", 1)
                     .put("replicationFactor", 3).put("ackPolicy", "all").put("republish", "rlc.out"));
             String oldLeader = cluster.awaitLeader(0, STREAM, 0);
@@ -101,53 +88,39 @@ class RepublishLeaderChangeIT {
             assertNotEquals(oldEpoch, newEpoch, "the leader epoch moved on");
             // A publish whose fate was unknown may still commit later: everything below allows offsets past `last`.
             long last = partition.getLong("highWatermark");
-            Await.until(Duration.ofSeconds(30), "offset " + last + " republished", () -> {
-                synchronized (seen) {
-                    return seen.stream().anyMatch(s -> s.offset() >= last);
-                }
-            });
+            Await.until(Duration.ofSeconds(30), "offset " + last + " republished",
+                    () -> received.offsets(0).stream().anyMatch(o -> o >= last));
             Await.until(Duration.ofSeconds(30), "the republish cursor reaches " + last,
-                    () -> republishCursor(api) >= last);
+                    () -> Nats.republishCursor(api, STREAM, 0) >= last);
             Map<Long, String> stored = new HashMap<>();
             for (JsonObject m : api.readAll(STREAM, 0, 0, 1000)) {
                 stored.put(m.getLong("offset"), new String(Base64.getDecoder().decode(m.getString("value")),
                         StandardCharsets.UTF_8));
             }
 
-            List<Seen> arrived;
-            synchronized (seen) {
-                arrived = List.copyOf(seen);
+            List<RepublishTest.Msg> arrived = received.byPartition().getOrDefault(0, List.of());
+            for (RepublishTest.Msg m : arrived) {
+                assertTrue(stored.containsKey(m.offset()), "republished offset " + m.offset() + " is stored");
+                assertEquals(stored.get(m.offset()), new String(m.data(), StandardCharsets.UTF_8),
+                        "republished value of offset " + m.offset());
             }
-            long highest = -1;
-            int repeats = 0;
-            for (Seen s : arrived) {
-                assertTrue(stored.containsKey(s.offset()), "republished offset " + s.offset() + " is stored");
-                assertEquals(stored.get(s.offset()), s.value(), "republished value of offset " + s.offset());
-                if (s.offset() <= highest) {
-                    repeats++;
-                    continue;
-                }
-                assertEquals(highest + 1, s.offset(), "keeping the highest offset seen, offsets follow on");
-                highest = s.offset();
-            }
+            List<Long> offsets = arrived.stream().map(RepublishTest.Msg::offset).toList();
+            int repeats = Nats.repeatsKeepingTheHighest(offsets, 0);
+            long highest = offsets.stream().mapToLong(Long::longValue).max().orElse(-1);
             assertTrue(highest >= last, "every committed offset up to " + last + " republished, got " + highest);
             assertTrue(repeats <= BATCH, repeats + " repeats around one leader change; at most one batch");
             System.out.println("[RepublishLeaderChangeIT] epoch " + oldEpoch + " -> " + newEpoch + ": offsets 0.."
                     + last + " republished, " + repeats + " repeated");
 
             // A late write of an older position, as a deposed leader's would be, leaves the cursor where it is.
-            long cursorBefore = republishCursor(api);
+            long cursorBefore = Nats.republishCursor(api, STREAM, 0);
             assertTrue(cursorBefore > 0, "the cursor has moved: " + cursorBefore);
             cluster.node(via).vertx().eventBus().request(Addresses.STORAGE_CURSOR_PUT,
                             new Messages.CursorPut(STREAM, Republisher.CURSOR, 0, 0, true))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertTrue(republishCursor(api) >= cursorBefore, "a forward-only write of offset 0 moved the cursor from "
-                    + cursorBefore + " back to " + republishCursor(api));
+            long cursorAfter = Nats.republishCursor(api, STREAM, 0);
+            assertTrue(cursorAfter >= cursorBefore, "a forward-only write of offset 0 moved the cursor from "
+                    + cursorBefore + " back to " + cursorAfter);
         }
-    }
-
-    private static long republishCursor(HttpApi api) {
-        HttpApi.Response r = api.get("/v1/streams/" + STREAM + "/cursors/" + Republisher.CURSOR);
-        return r.status() == 200 ? r.json().getJsonObject("partitions").getLong("0", -1L) : -1;
     }
 }

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,37 +53,20 @@ class RepublishRetentionTest {
             try (Connection after = Nats.connect(nats.url())) {
                 RepublishTest.Received received = new RepublishTest.Received(after, "out.rr");
                 Await.until(Duration.ofSeconds(30), "the republisher goes on to offset " + last,
-                        () -> republishCursor(api) == last);
+                        () -> Nats.republishCursor(api, STREAM, 0) == last);
                 Await.until(Duration.ofSeconds(10), "offset " + last + " arrives",
-                        () -> offsets(received).contains(last));
+                        () -> received.offsets(0).contains(last));
                 double skipped = Nats.metric(api, "hawser_nats_republish_skipped_total");
                 assertTrue(skipped > 0, "skipped messages are counted: " + skipped);
-                List<Long> offsets = offsets(received);
+                List<Long> offsets = received.offsets(0);
                 long resumedAt = BEFORE + (long) skipped;
                 assertTrue(offsets.get(0) >= resumedAt, "nothing from the removed range " + BEFORE + ".."
                         + (resumedAt - 1) + " is republished; first after the outage: " + offsets.get(0));
                 // A flush that times out around the reconnect sends its batch again (up to 1,000): keep the highest.
-                long highest = offsets.get(0);
-                int repeats = 0;
-                for (long offset : offsets.subList(1, offsets.size())) {
-                    if (offset <= highest) {
-                        repeats++;
-                        continue;
-                    }
-                    assertEquals(highest + 1, offset, "offsets follow on after the skip: " + offsets);
-                    highest = offset;
-                }
+                int repeats = Nats.repeatsKeepingTheHighest(offsets, offsets.get(0));
                 assertTrue(repeats <= 1000, repeats + " repeats; at most one batch");
             }
         }
     }
 
-    private static List<Long> offsets(RepublishTest.Received received) {
-        return received.byPartition().getOrDefault(0, List.of()).stream().map(RepublishTest.Msg::offset).toList();
-    }
-
-    private static long republishCursor(HttpApi api) {
-        HttpApi.Response r = api.get("/v1/streams/" + STREAM + "/cursors/" + Republisher.CURSOR);
-        return r.status() == 200 ? r.json().getJsonObject("partitions").getLong("0", -1L) : -1;
-    }
 }

@@ -233,6 +233,11 @@ class RepublishTest {
             return messages.size();
         }
 
+        /** The offsets received for {@code partition}, in arrival order. */
+        List<Long> offsets(int partition) {
+            return byPartition().getOrDefault(partition, List.of()).stream().map(Msg::offset).toList();
+        }
+
         Map<Integer, List<Msg>> byPartition() {
             Map<Integer, List<Msg>> map = new HashMap<>();
             synchronized (messages) {
