@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -54,21 +55,9 @@ public final class ControllerVerticle extends AbstractVerticle {
         vertx.eventBus().<Messages.StreamName>localConsumer(Addresses.CONTROL_DELETE,
                 m -> viaController(m, Addresses.CONTROL_DELETE, this::delete,
                         (Messages.Done d) -> catalog.get(m.body().stream()).isEmpty()));
-        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_PUT,
-                m -> answer(m, vertx.executeBlocking(() -> {
-                    metadata.putCursor(position(m.body()));
-                    return new Messages.Done();
-                }, false)));
-        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_ADVANCE,
-                m -> answer(m, vertx.executeBlocking(() -> {
-                    metadata.advanceCursor(position(m.body()));
-                    return new Messages.Done();
-                }, false)));
-        vertx.eventBus().<Messages.CursorSaved>localConsumer(Addresses.CONTROL_CURSOR_OFFER,
-                m -> answer(m, vertx.executeBlocking(() -> {
-                    metadata.offerCursor(position(m.body()));
-                    return new Messages.Done();
-                }, false)));
+        storesCursors(Addresses.CONTROL_CURSOR_PUT, metadata::putCursor);
+        storesCursors(Addresses.CONTROL_CURSOR_ADVANCE, metadata::advanceCursor);
+        storesCursors(Addresses.CONTROL_CURSOR_OFFER, metadata::offerCursor);
         vertx.eventBus().<Messages.CursorGet>localConsumer(Addresses.CONTROL_CURSOR_GET,
                 m -> answer(m, vertx.executeBlocking(() -> {
                     String stream = m.body().stream();
@@ -88,6 +77,15 @@ public final class ControllerVerticle extends AbstractVerticle {
                 m -> answer(m, patch(m.body())));
         vertx.eventBus().<Messages.StreamName>consumer(Addresses.onNode(me, Addresses.CONTROL_DELETE),
                 m -> answer(m, delete(m.body())));
+    }
+
+    /** Answers {@link Messages.CursorSaved} on {@code address} by {@code store} (blocking, so on a worker). */
+    private void storesCursors(String address, Consumer<ClusterMetadata.CursorPosition> store) {
+        vertx.eventBus().<Messages.CursorSaved>localConsumer(address,
+                m -> answer(m, vertx.executeBlocking(() -> {
+                    store.accept(position(m.body()));
+                    return new Messages.Done();
+                }, false)));
     }
 
     private static ClusterMetadata.CursorPosition position(Messages.CursorSaved c) {
